@@ -1,0 +1,123 @@
+# sexton — build, test, run, benchmark.
+#
+#   make          build/sexton (installs missing Debian packages as root)
+#   make check    every test: cmocka units (ASan+UBSan), fuzz corpus replay,
+#                 pytest integration against build/sexton and the ASan build
+#   make run      the demo, with sexton as PID 1 of a new PID namespace
+#   make static   build/sexton-static for FROM scratch images
+#   make bench    benchmarks against tini, dumb-init, catatonit (bench/)
+#   make fuzz     run every fuzz target for FUZZ_SECONDS each
+
+VERSION   := 0.1.0
+CC        ?= gcc
+FUZZ_CC   := clang
+PYTHON    := /usr/bin/python3
+FUZZ_SECONDS ?= 60
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2
+BASEFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VERSION)"' -MMD -MP
+OPTFLAGS  ?= -O2 -g
+SANFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LIBS      := -lev -linih -lm
+
+MAINS     := src/main.c src/sextonctl.c
+LIB_SRC   := $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o)
+ASAN_OBJ  := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
+UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
+FIX_BIN   := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all deps deps-test asan check unit fuzz-replay integration run static bench fuzz clean
+.DELETE_ON_ERROR:
+
+all: deps build/sexton
+
+deps:
+	@scripts/ensure-deps build
+
+deps-test:
+	@scripts/ensure-deps build test
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) -c $< -o $@
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
+
+build/sexton: build/obj/main.o $(LIB_OBJ)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(LIBS)
+
+build/asan/sexton: build/asan/obj/main.o $(ASAN_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+asan: deps build/asan/sexton
+
+# Unit tests link every module but main, built with ASan+UBSan.
+build/tests/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+build/fixtures/%: tests/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -O2 -o $@ $< -lpthread
+
+build/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -O2 -o $@ $<
+
+# Fuzz targets: libFuzzer with clang, every module but main compiled in.
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $^ $(LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# Replays every corpus file once under ASan+UBSan (no new fuzzing).
+fuzz-replay: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do \
+		name=$${f##*/fuzz_}; dir=tests/fuzz/corpus/$$name; \
+		echo "== $$f ($$dir)"; $$f -runs=0 $$dir/* >/dev/null 2>build/fuzz/$$name.log || \
+			{ cat build/fuzz/$$name.log; exit 1; }; done
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do name=$${f##*/fuzz_}; \
+		$$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$name; done
+
+INTEGRATION = $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+integration: build/sexton build/asan/sexton $(FIX_BIN)
+	SEXTON_BIN=$(CURDIR)/build/sexton SEXTON_FIXTURES=$(CURDIR)/build/fixtures $(INTEGRATION)
+	SEXTON_BIN=$(CURDIR)/build/asan/sexton SEXTON_FIXTURES=$(CURDIR)/build/fixtures \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $(INTEGRATION)
+
+check: deps-test
+	$(MAKE) build/sexton build/asan/sexton $(FIX_BIN)
+	$(MAKE) unit
+	$(MAKE) fuzz-replay
+	$(MAKE) integration
+
+run: all
+	unshare --pid --fork --mount-proc build/sexton -v -- sh conf/demo.sh
+
+# Fully static (glibc; sexton calls no NSS function), stripped.
+static: deps build/sexton-static
+
+build/sexton-static: src/main.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VERSION)"' -Os \
+		-ffunction-sections -fdata-sections -static -s -Wl,--gc-sections -o $@ $^ $(LIBS)
+
+bench: all build/sexton-static $(FIX_BIN) $(BENCH_BIN)
+	@scripts/ensure-deps bench
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf build
+
+-include $(wildcard build/obj/*.d build/asan/obj/*.d)

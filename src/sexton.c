@@ -1,0 +1,288 @@
+/* sexton — see include/sexton.h. */
+#include "sexton.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "exitstatus.h"
+#include "log.h"
+#include "reaper.h"
+#include "sigfd.h"
+#include "signames.h"
+#include "spawn.h"
+#include "sweep.h"
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define SIGFD_BATCH 16		     /* siginfo records read per read(2) */
+#define IDLE_ANCHOR_INTERVAL_S 1e9   /* next fire in 2033; see idle_anchor */
+
+static void begin_shutdown(struct sexton *sx);
+
+static void
+finish(struct sexton *sx)
+{
+	ev_timer_stop(sx->loop, &sx->phase_timer);
+	sx->phase = SX_DONE;
+	if (sx->main_exited)
+		sx->exit_code = exit_code_remap(exit_code_of(sx->main_status), sx->opts->remap,
+						sx->opts->nremap);
+	ev_break(sx->loop, EVBREAK_ALL);
+}
+
+static void
+describe_status(int st, char *buf, size_t len)
+{
+	char name[16];
+
+	if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by SIG%s", sig_name(WTERMSIG(st), name, sizeof(name)));
+	else
+		snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
+}
+
+static void
+on_child_exit(void *ctx, pid_t pid, int st)
+{
+	struct sexton *sx = ctx;
+	char how[48];
+
+	if (pid == sx->main_pid) {
+		sx->main_pid = 0;
+		sx->main_status = st;
+		sx->main_exited = true;
+		if (log_enabled(LOG_DEBUG)) {
+			describe_status(st, how, sizeof(how));
+			log_debug("main child %d exited: %s", (int)pid, how);
+		}
+		return;
+	}
+	sx->orphans_reaped++;
+	if (log_enabled(LOG_DEBUG)) {
+		describe_status(st, how, sizeof(how));
+		log_debug("reaped orphan %d: %s", (int)pid, how);
+	}
+}
+
+static void
+reap(struct sexton *sx)
+{
+	bool no_children;
+	bool main_was_running = !sx->main_exited;
+
+	reap_all(on_child_exit, sx, &no_children);
+	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
+		begin_shutdown(sx);
+	else if (no_children && sx->phase != SX_RUNNING && sx->phase != SX_DONE)
+		finish(sx);
+}
+
+static void
+forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+	char name[16];
+	pid_t target;
+
+	/* Our own write to a closed pipe is not the user's signal. */
+	if (sig == SIGPIPE && (pid_t)si->ssi_pid == getpid())
+		return;
+	/* podman stops a /sbin/init image with RTMIN+3: an orderly stop. */
+	if (sig == SIGRTMIN + 3)
+		sig = SIGTERM;
+	sig = opt_rewrite_signal(sx->opts, sig);
+	if (sig == 0) {
+		log_debug("dropped SIG%s (--rewrite)", sig_name((int)si->ssi_signo, name, sizeof(name)));
+		return;
+	}
+	if (sx->phase != SX_RUNNING || sx->main_pid <= 0) {
+		log_debug("SIG%s ignored: shutting down", sig_name(sig, name, sizeof(name)));
+		return;
+	}
+	target = sx->opts->pgroup ? -sx->main_pid : sx->main_pid;
+	if (kill(target, sig) < 0 && errno != ESRCH)
+		log_warn("cannot forward SIG%s to %d: %m", sig_name(sig, name, sizeof(name)),
+			 (int)target);
+}
+
+static void
+on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, sig_watcher);
+	struct signalfd_siginfo si[SIGFD_BATCH];
+	bool child_exited = false;
+	ssize_t n;
+	size_t i;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		n = read(sx->sigfd, si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN: drained */
+		for (i = 0; i < (size_t)n / sizeof(si[0]); i++) {
+			if (si[i].ssi_signo == SIGCHLD)
+				child_exited = true;
+			else
+				forward_signal(sx, &si[i]);
+		}
+		if ((size_t)n < sizeof(si))
+			break;
+	}
+	if (child_exited)
+		reap(sx);
+}
+
+static void
+on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, phase_timer);
+	int n;
+
+	(void)loop;
+	(void)revents;
+	if (sx->phase == SX_SWEEP_TERM) {
+		sx->phase = SX_SWEEP_KILL;
+		n = sweep_signal(sx->is_pid1, SIGKILL, 0);
+		log_warn("processes still running %.0f s after SIGTERM: sent SIGKILL", sx->stop_timeout);
+		if (n == 0) {
+			reap(sx);
+			return;
+		}
+		ev_timer_set(&sx->phase_timer, sx->kill_timeout, 0.);
+		ev_timer_start(sx->loop, &sx->phase_timer);
+		return;
+	}
+	if (sx->phase == SX_SWEEP_KILL) {
+		log_error("processes still alive %.0f s after SIGKILL (stuck in the kernel?); "
+			  "exiting without them",
+			  sx->kill_timeout);
+		finish(sx);
+	}
+}
+
+/* Main child gone: TERM everything left, KILL after stop_timeout. */
+static void
+begin_shutdown(struct sexton *sx)
+{
+	int n;
+
+	sx->phase = SX_SWEEP_TERM;
+	n = sweep_signal(sx->is_pid1, SIGTERM, 0);
+	if (n > 0)
+		sweep_signal(sx->is_pid1, SIGCONT, 0); /* a stopped process cannot act on TERM */
+	else if (n < 0)
+		log_warn("cannot list processes to stop: %s", strerror(-n));
+	ev_timer_set(&sx->phase_timer, sx->stop_timeout, 0.);
+	ev_timer_start(sx->loop, &sx->phase_timer);
+	reap(sx); /* with nobody left this finishes at once */
+}
+
+/*
+ * Which session the main child gets. In its own session unless sexton
+ * has a controlling terminal: then the child must be in the terminal's
+ * foreground, or a shell in it cannot read input or do job control.
+ */
+static enum spawn_session
+choose_session(int *tty_fd)
+{
+	pid_t sid = getsid(0);
+
+	if (!isatty(STDIN_FILENO) || tcgetsid(STDIN_FILENO) != sid)
+		return SPAWN_NEW_SESSION;
+	*tty_fd = STDIN_FILENO;
+	if (sid != getpid())
+		return SPAWN_FOREGROUND_GROUP; /* started from a shell: share its session */
+	/* Session leader with a terminal (a runtime's `-t`): give the terminal
+	 * up so the child's new session can take it. Giving it up hangs up our
+	 * own foreground group, i.e. us: drop that SIGHUP/SIGCONT. */
+	if (ioctl(STDIN_FILENO, TIOCNOTTY) < 0)
+		return SPAWN_NEW_SESSION;
+	sigfd_discard(SIGHUP);
+	sigfd_discard(SIGCONT);
+	return SPAWN_NEW_SESSION_TTY;
+}
+
+int
+sx_start_main(struct sexton *sx)
+{
+	extern char **environ;
+	struct spawn_req req = { .argv = sx->opts->command, .envp = environ, .tty_fd = -1 };
+	pid_t pid;
+	int rc;
+
+	req.session = choose_session(&req.tty_fd);
+	rc = spawn_process(&req, &pid);
+	if (pid < 0) {
+		log_error("cannot run '%s': %s", req.argv[0], strerror(-rc));
+		return 126;
+	}
+	sx->main_pid = pid;
+	if (rc < 0) /* the child already exited with 127/126: reaped as usual */
+		log_error("cannot run '%s': %s", req.argv[0], strerror(-rc));
+	else
+		log_debug("main child %d: %s", (int)pid, req.argv[0]);
+	return 0;
+}
+
+int
+sx_init(struct sexton *sx, const struct options *opts)
+{
+	memset(sx, 0, sizeof(*sx));
+	sx->opts = opts;
+	sx->sigfd = -1;
+	sx->stop_timeout = SX_DEFAULT_STOP_TIMEOUT_S;
+	sx->kill_timeout = SX_DEFAULT_KILL_TIMEOUT_S;
+	sx->is_pid1 = getpid() == 1;
+
+	sx->sigfd = sigfd_setup();
+	if (sx->sigfd < 0)
+		return sx->sigfd;
+	if (!sx->is_pid1) {
+		/* Orphans of our tree must come to us, not to the host's init. */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+			log_warn("cannot become child subreaper: %m");
+		else
+			log_debug("not PID 1 (pid %d): registered as child subreaper", (int)getpid());
+	}
+	if (opts->pdeathsig && prctl(PR_SET_PDEATHSIG, opts->pdeathsig) < 0)
+		log_warn("cannot set parent-death signal: %m");
+
+	/* Our own loop: the default loop would install a SIGCHLD handler and
+	 * reap behind our back; NOSIGMASK keeps libev off the signal mask. */
+	sx->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+	if (!sx->loop)
+		return -ENOMEM;
+	ev_io_init(&sx->sig_watcher, on_sigfd, sx->sigfd, EV_READ);
+	ev_io_start(sx->loop, &sx->sig_watcher);
+	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
+	ev_periodic_start(sx->loop, &sx->idle_anchor);
+	ev_init(&sx->phase_timer, on_phase_timeout);
+	return 0;
+}
+
+int
+sx_run(struct sexton *sx)
+{
+	ev_run(sx->loop, 0);
+	return sx->exit_code;
+}
+
+void
+sx_destroy(struct sexton *sx)
+{
+	if (sx->loop)
+		ev_loop_destroy(sx->loop);
+	if (sx->sigfd >= 0)
+		close(sx->sigfd);
+}

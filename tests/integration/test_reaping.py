@@ -1,0 +1,127 @@
+"""Reaping: every adopted process is waited for, as PID 1 and as subreaper."""
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+from conftest import FIXTURES, PYTHON, proc_stat, wait_for
+
+# Runs inside the namespace as the main child: starts the storm, then
+# watches /proc until no zombie is left (or gives up and reports them).
+STORM = textwrap.dedent("""
+    import os, subprocess, sys, time
+    subprocess.run([sys.argv[1], sys.argv[2]], check=True)
+    deadline = time.monotonic() + 20
+    while True:
+        zombies = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    t = open(f"/proc/{d}/stat").read()
+                except OSError:
+                    continue
+                if t[t.rindex(")") + 2] == "Z":
+                    zombies.append(d)
+        alive = [d for d in os.listdir("/proc") if d.isdigit() and d not in ("1", str(os.getpid()))]
+        if not zombies and not alive:
+            print("clean")
+            sys.exit(0)
+        if time.monotonic() > deadline:
+            print("zombies", len(zombies), "alive", len(alive))
+            sys.exit(1)
+        time.sleep(0.02)
+""")
+
+
+def test_orphan_storm_leaves_no_zombie(run):
+    r = run(["--", PYTHON, "-c", STORM, str(FIXTURES / "orphans"), "2000"])
+    assert r.wait(timeout=60) == 0, r.out + r.err
+    assert r.out.startswith("clean")
+
+
+def test_orphans_reaped_while_main_child_runs(run):
+    """Zombies must not pile up while the main child is alive: reaping is
+    not deferred to shutdown."""
+    script = textwrap.dedent("""
+        import os, subprocess, sys, time
+        for _ in range(5):
+            subprocess.run([sys.argv[1], "200"], check=True)
+            time.sleep(0.2)
+        time.sleep(0.5)
+        z = 0
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                t = open(f"/proc/{d}/stat").read()
+                z += t[t.rindex(")") + 2] == "Z"
+        print(z)
+    """)
+    r = run(["--", PYTHON, "-c", script, str(FIXTURES / "orphans")])
+    assert r.wait(timeout=60) == 0
+    assert r.out.strip() == "0"
+
+
+def test_subreaper_adopts_and_reaps_grandchildren(run):
+    """Not PID 1: sexton registers as child subreaper, so a grandchild whose
+    parent died is reparented to sexton (not to the host's init) and reaped."""
+    script = textwrap.dedent("""
+        import os, sys, time
+        r, w = os.pipe()
+        if os.fork() == 0:          # intermediate: forks the grandchild, exits
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(0.5)
+                os._exit(0)
+            os.write(w, b"%d" % pid)
+            os._exit(0)
+        gc = int(os.read(r, 32))
+        time.sleep(0.2)
+        t = open(f"/proc/{gc}/stat").read()
+        ppid = int(t[t.rindex(")") + 2:].split()[1])
+        time.sleep(1.0)
+        print(gc, ppid, os.path.exists(f"/proc/{gc}"))
+    """)
+    r = run(["--", PYTHON, "-c", script], pid1=False)
+    assert r.wait() == 0, r.err
+    gc, ppid, exists = r.out.split()
+    assert int(ppid) == r.proc.pid, "grandchild was not reparented to sexton"
+    assert exists == "False", "grandchild left as a zombie"
+
+
+def test_subreaper_shutdown_spares_unrelated_processes(run):
+    """As a subreaper sexton must stop only its own descendants, never
+    kill(-1) the host."""
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        r = run(["--", "sh", "-c", "sleep 30 & exit 0"], pid1=False)
+        assert r.wait() == 0
+        assert r.elapsed < 5
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_leftover_processes_get_term_then_exit(run):
+    """Main child exits; a background process that handles TERM is stopped
+    and sexton exits promptly with the main child's code."""
+    r = run(["--", "sh", "-c", "sleep 100 & exit 3"])
+    assert r.wait() == 3
+    assert r.elapsed < 3
+
+
+def test_leftover_ignoring_term_is_killed_after_stop_timeout(run):
+    """A process that ignores TERM gets KILL after the default stop_timeout
+    (10 s); shutdown never hangs."""
+    script = "import signal, time, os\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n" \
+             "open('/dev/stdout','w').write('x\\n')\ntime.sleep(100)"
+    r = run(["--", "sh", "-c", f"{PYTHON} -c \"$0\" & sleep 0.5; exit 0", script])
+    assert r.wait(timeout=30) == 0
+    assert 9.5 < r.elapsed < 12, r.elapsed
+    assert "sent SIGKILL" in r.err
+
+
+def test_stopped_leftover_is_continued_and_terminated(run):
+    r = run(["--", "sh", "-c", "sleep 100 & kill -STOP $!; exit 0"])
+    assert r.wait() == 0
+    assert r.elapsed < 3

@@ -1,0 +1,95 @@
+"""Container mode: signals sexton receives reach the main child."""
+import os
+import signal
+import time
+
+import pytest
+
+FORWARDED = ["HUP", "INT", "QUIT", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU",
+             "ALRM", "PWR", "URG", "XCPU", "VTALRM", "PROF", "TRAP"]
+
+
+def start(run, recorder, *opts, extra=()):
+    r = run([*opts, "--", *recorder.argv, *extra])
+    recorder.ready()
+    return r
+
+
+@pytest.mark.parametrize("name", [n for n in FORWARDED if n != "TRAP"])
+def test_signal_is_forwarded(run, recorder, name):
+    r = start(run, recorder)
+    r.signal(getattr(signal, "SIG" + name))
+    recorder.wait_line(name)
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+    assert recorder.lines()[-1] == "TERM"
+
+
+def test_realtime_signal_is_forwarded(run, recorder):
+    r = start(run, recorder)
+    r.signal(signal.SIGRTMIN + 5)
+    recorder.wait_line("RTMIN+5")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+
+
+def test_rtmin_plus_3_is_an_orderly_stop(run, recorder):
+    """podman stops a /sbin/init image with SIGRTMIN+3: the child sees TERM."""
+    r = start(run, recorder)
+    r.signal(signal.SIGRTMIN + 3)
+    assert r.wait() == 0
+    assert recorder.lines()[-1] == "TERM"
+
+
+def test_pgroup_reaches_the_whole_group(run, recorder):
+    r = start(run, recorder, "-g", extra=["--group-child"])
+    recorder.wait_line("child READY")
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR1")
+    recorder.wait_line("child USR1")
+
+
+def test_without_pgroup_only_the_child_is_signalled(run, recorder):
+    r = start(run, recorder, extra=["--group-child"])
+    recorder.wait_line("child READY")
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR1")
+    time.sleep(0.3)
+    assert "child USR1" not in recorder.lines()
+
+
+def test_rewrite_signal(run, recorder):
+    r = start(run, recorder, "-r", "USR1:USR2", "-r", "SIGTERM:QUIT")
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR2")
+    assert "USR1" not in recorder.lines()
+    r.signal(signal.SIGTERM)
+    recorder.wait_line("QUIT")
+    assert "TERM" not in recorder.lines()
+
+
+def test_rewrite_to_zero_drops(run, recorder):
+    r = start(run, recorder, "-r", "HUP:0", "-r", "15:0")
+    r.signal(signal.SIGHUP)
+    r.signal(signal.SIGTERM)
+    r.signal(signal.SIGUSR2)
+    recorder.wait_line("USR2")
+    time.sleep(0.2)
+    lines = recorder.lines()
+    assert "HUP" not in lines and "TERM" not in lines
+
+
+def test_pdeathsig_fires_when_parent_dies(tmp_path, recorder):
+    """-p USR1: when sexton's parent exits, the kernel sends USR1 to sexton,
+    which forwards it like any other signal."""
+    from conftest import SEXTON
+    import subprocess
+    wrapper = subprocess.Popen(["sh", "-c", f'"$0" -p USR1 -- "$@" & sleep 0.5', SEXTON,
+                                *recorder.argv])
+    try:
+        recorder.ready()
+        assert wrapper.wait(timeout=5) == 0
+        recorder.wait_line("USR1")
+    finally:
+        pid, _, _ = recorder.ready()
+        os.kill(pid, signal.SIGKILL)
