@@ -97,7 +97,7 @@ integration: build/sexton build/asan/sexton $(FIX_BIN)
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $(INTEGRATION)
 
 check: deps-test
-	$(MAKE) build/sexton build/asan/sexton $(FIX_BIN)
+	$(MAKE) build/sexton build/asan/sexton build/sexton-static $(FIX_BIN)
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) integration

@@ -1,4 +1,6 @@
 """Container mode: sexton exits with the main child's status."""
+import os
+
 import pytest
 
 
@@ -71,3 +73,12 @@ def test_help_and_version(run):
     assert r.wait() == 0 and "Usage: sexton" in r.out
     r = run(["--version"], pid1=False)
     assert r.wait() == 0 and r.out.startswith("sexton ")
+
+
+def test_runs_as_unprivileged_user(run):
+    """No root needed: as `nobody`, not PID 1, sexton is a subreaper and
+    passes the exit code through."""
+    r = run(["--", "sh", "-c", "id -u; exit 3"], pid1=False,
+            preexec_fn=lambda: (os.setgroups([]), os.setgid(65534), os.setuid(65534)))
+    assert r.wait() == 3
+    assert r.out.strip() == "65534"
