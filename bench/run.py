@@ -1,0 +1,911 @@
+#!/usr/bin/python3
+"""sexton benchmark harness: sexton against tini, dumb-init, catatonit and a
+reference reaper, each run as PID 1 of a fresh PID namespace.
+
+    /usr/bin/python3 bench/run.py            # full run (~10 min), quiet machine
+    /usr/bin/python3 bench/run.py --quick    # small N, few repetitions (< 1 min)
+    /usr/bin/python3 bench/run.py --only storm,signal --inits sexton,tini
+
+Needs root (unshare --pid). Progress goes to stderr; the tables go to
+stdout and to bench/results.md (raw samples: bench/results.json). A quick
+run writes bench/results-quick.{md,json} instead so that it never replaces
+the numbers of a full run. See bench/README.md for what each metric means.
+Standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(ROOT, "build")
+BENCH_BIN = os.path.join(BUILD, "bench")
+HELPERS = ("refreaper", "sigchild", "stormdriver")
+
+REF = "refreaper"
+# name: (binary, words before the command)
+INITS = {
+    "sexton": (os.path.join(BUILD, "sexton"), ["--"]),
+    "sexton-static": (os.path.join(BUILD, "sexton-static"), ["--"]),
+    "tini": ("/usr/bin/tini", ["--"]),
+    "tini-static": ("/usr/bin/tini-static", ["--"]),
+    "dumb-init": ("/usr/bin/dumb-init", ["--"]),
+    "catatonit": ("/usr/bin/catatonit", ["--"]),
+    REF: (os.path.join(BENCH_BIN, "refreaper"), ["--"]),
+}
+OURS = ("sexton", "sexton-static")
+PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
+METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size")
+
+FULL = dict(storm_n=10000, storm_runs=9, wave_n=100, waves=100, drain_waves=20, overhead_reps=50,
+            signal_samples=100, signal_launches=5, idle_s=10.0, long_idle_s=120.0)
+QUICK = dict(storm_n=1000, storm_runs=3, wave_n=100, waves=10, drain_waves=5, overhead_reps=10,
+             signal_samples=20, signal_launches=2, idle_s=3.0, long_idle_s=15.0)
+
+UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def now_ns():
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+# ---------------------------------------------------------------- /proc
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def stat_fields(pid):
+    """Fields of /proc/PID/stat after the comm, index 0 = state."""
+    s = read(f"/proc/{pid}/stat")
+    if s is None:
+        return None
+    return s[s.rindex(")") + 2:].split()
+
+
+def children_of(ppid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            f = stat_fields(d)
+            if f and int(f[1]) == ppid:
+                out.append(int(d))
+    return out
+
+
+def wait_child_of(ppid, timeout=5.0, not_comm=None):
+    """Host pid of the (single) child of ppid, waiting for it to appear (and,
+    with not_comm, to have exec'd away from that comm)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in children_of(ppid):
+            comm = (read(f"/proc/{pid}/comm") or "").strip()
+            if not_comm is None or comm != not_comm:
+                return pid
+        time.sleep(0.005)
+    return None
+
+
+def status_fields(pid):
+    out = {}
+    s = read(f"/proc/{pid}/status")
+    for line in (s or "").splitlines():
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+def idle_counters(pid):
+    """Context switches summed over the threads, CPU ticks, on-CPU ns."""
+    sw = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        st = status_fields(f"{pid}/task/{tid}")
+        sw += int(st.get("voluntary_ctxt_switches", 0)) + \
+            int(st.get("nonvoluntary_ctxt_switches", 0))
+    f = stat_fields(pid)
+    if f is None:
+        return None
+    ticks = int(f[11]) + int(f[12])  # utime, stime
+    sched = read(f"/proc/{pid}/schedstat")
+    oncpu = int(sched.split()[0]) if sched else 0
+    return {"switches": sw, "ticks": ticks, "oncpu_ns": oncpu}
+
+
+def memory(pid):
+    st = status_fields(pid)
+
+    def kb(key):
+        v = st.get(key)
+        return int(v.split()[0]) if v else None
+    return {"rss_kb": kb("VmRSS"), "rss_anon_kb": kb("RssAnon"), "rss_file_kb": kb("RssFile")}
+
+
+# ---------------------------------------------------------------- processes
+
+def ns_argv(init, cmd, pin=False):
+    argv = list(UNSHARE)
+    if init is not None:
+        binary, pre = INITS[init]
+        argv += [binary] + pre
+    argv += cmd
+    return (["taskset", "-c", "0"] if pin else []) + argv
+
+
+class NsProc:
+    """An init as PID 1 of a new PID namespace, started in the background."""
+
+    def __init__(self, init, cmd, pin=False, stdout=subprocess.DEVNULL,
+                 stdin=subprocess.DEVNULL):
+        self.init = init
+        self.err = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(ns_argv(init, cmd, pin), stdin=stdin,
+                                  stdout=stdout, stderr=self.err)
+        self.buf = b""
+        self.init_pid = None
+
+    def find_init(self, timeout=5.0):
+        # unshare forks; the child execs the init: wait for the exec.
+        self.init_pid = wait_child_of(self.p.pid, timeout, not_comm="unshare")
+        return self.init_pid
+
+    def readline(self, timeout):
+        fd = self.p.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace")
+
+    def stderr_tail(self):
+        try:
+            self.err.seek(0)
+            return self.err.read()[-400:].decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def stop(self, timeout=5.0):
+        """SIGTERM to the init (forwarded to the child); SIGKILL to unshare
+        (--kill-child then kills the init, and the namespace with it)."""
+        if self.p.poll() is None and self.init_pid:
+            try:
+                os.kill(self.init_pid, signal.SIGCONT)
+                os.kill(self.init_pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                log(f"warning: unshare {self.p.pid} did not die")
+        for f in (self.p.stdout, self.p.stdin):
+            if f:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        self.err.close()
+
+
+def run_ns(init, cmd, timeout, pin=False):
+    """Run to completion; returns (rc, stdout, stderr) or None on timeout.
+    On timeout unshare is SIGKILLed and --kill-child takes the namespace."""
+    try:
+        r = subprocess.run(ns_argv(init, cmd, pin), stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout)
+        return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        return None
+
+
+# ---------------------------------------------------------------- statistics
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def pct(xs, p):
+    if not xs:
+        return None
+    s = sorted(xs)
+    k = (len(s) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def ordered(inits, rep):
+    """A fresh order per repetition so that no init always runs first."""
+    xs = list(inits)
+    random.Random(rep).shuffle(xs)
+    return xs
+
+
+# ---------------------------------------------------------------- metrics
+
+def bench_storm(inits, P, mode):
+    """Single wave of storm_n orphans and waves x wave_n, storm_runs each."""
+    drv = os.path.join(BENCH_BIN, "stormdriver")
+    res = {i: {"single_us": [], "waves_us": [], "errors": []} for i in inits}
+    shapes = [("single_us", P["storm_n"], 1), ("waves_us", P["wave_n"], P["waves"])]
+    for rep in range(P["storm_runs"]):
+        log(f"storm: run {rep + 1}/{P['storm_runs']}")
+        for init in ordered(inits, rep):
+            for key, n, waves in shapes:
+                r = run_ns(init, [drv, str(n), str(waves), mode, "60"], timeout=180)
+                if r is None:
+                    res[init]["errors"].append(f"{key}: harness timeout")
+                    log(f"  {init} {key}: timeout")
+                    continue
+                rc, out, err = r
+                m = re.search(r"storm n=\d+ waves=\d+ us=([\d,]+)", out)
+                if rc != 0 or not m:
+                    msg = f"{key}: rc={rc} {out.strip()[-200:]} {err.strip()[-200:]}"
+                    res[init]["errors"].append(msg)
+                    log(f"  {init} {msg}")
+                    continue
+                us = [int(x) for x in m.group(1).split(",")]
+                res[init][key].append(us if waves > 1 else us[0])
+    return res
+
+
+def bench_drain(inits, P, mode):
+    """The reaper alone: N zombies already there when the init resumes."""
+    res = {i: {"single_us": [], "waves_us": [], "errors": []} for i in inits}
+    shapes = [("single_us", P["storm_n"], 1), ("waves_us", P["wave_n"], P["drain_waves"])]
+    for rep in range(P["storm_runs"]):
+        log(f"drain: run {rep + 1}/{P['storm_runs']}")
+        for init in ordered(inits, 100 + rep):
+            for key, n, waves in shapes:
+                r = one_drain_run(init, n, waves, mode)
+                if isinstance(r, str):
+                    res[init]["errors"].append(f"{key}: {r}")
+                    log(f"  {init} {key}: {r}")
+                else:
+                    res[init][key].append(r if waves > 1 else r[0])
+    return res
+
+
+def one_drain_run(init, n, waves, mode):
+    drv = os.path.join(BENCH_BIN, "stormdriver")
+    np_ = NsProc(init, [drv, str(n), str(waves), mode, "60", "drain"],
+                 stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+    us = []
+    try:
+        for w in range(waves):
+            line = np_.readline(60)
+            if line != "stop":
+                return f"wave {w}: expected 'stop', got {line!r} ({np_.stderr_tail()})"
+            pid = np_.init_pid or np_.find_init()
+            if pid is None:
+                return "init pid not found"
+            os.kill(pid, signal.SIGSTOP)
+            deadline = time.monotonic() + 5
+            while (stat_fields(pid) or ["?"])[0] not in "Tt":
+                if time.monotonic() > deadline:
+                    return "init did not stop"
+                time.sleep(0.001)
+            np_.p.stdin.write(b"go\n")
+            np_.p.stdin.flush()
+            line = np_.readline(60)
+            if line != "cont":
+                return f"wave {w}: expected 'cont', got {line!r}"
+            t0 = now_ns()
+            os.kill(pid, signal.SIGCONT)
+            line = np_.readline(60)
+            if not line or not line.startswith("done "):
+                return f"wave {w}: expected 'done', got {line!r}"
+            us.append((int(line.split()[1]) - t0) / 1e3)
+        line = np_.readline(10)
+        if not line or not line.startswith("drain "):
+            return f"expected the final 'drain' line, got {line!r}"
+        try:
+            np_.p.wait(10)
+        except subprocess.TimeoutExpired:
+            return "init did not exit after the driver"
+        return us
+    except (OSError, ValueError) as e:
+        return repr(e)
+    finally:
+        np_.stop()
+
+
+def bench_overhead(inits, P):
+    """Wall time of unshare ... INIT -- /bin/true, and without an init."""
+    names = ["(none)"] + list(inits)
+    res = {n: [] for n in names}
+    fails = {n: 0 for n in names}
+    for n in names:  # one warm-up each (page cache, dynamic loader)
+        run_ns(None if n == "(none)" else n, ["/bin/true"], timeout=10)
+    for rep in range(P["overhead_reps"]):
+        if rep % 10 == 0:
+            log(f"overhead: repetition {rep + 1}/{P['overhead_reps']}")
+        for n in ordered(names, rep):
+            t0 = now_ns()
+            r = run_ns(None if n == "(none)" else n, ["/bin/true"], timeout=10)
+            t1 = now_ns()
+            if r is None or r[0] != 0:
+                fails[n] += 1
+                continue
+            res[n].append((t1 - t0) / 1e3)
+    return {"wall_us": res, "failures": fails}
+
+
+def bench_signal(inits, P, pin):
+    """kill(init, SIGUSR1) to the child's handler, in microseconds. The
+    samples are split over several launches: free, where the scheduler
+    puts the init and its child decides a whole launch."""
+    child = os.path.join(BENCH_BIN, "sigchild")
+    res = {i: {"us": [], "error": None, "per_launch_median": []} for i in inits}
+    launches = P["signal_launches"]
+    per = -(-P["signal_samples"] // launches)
+    old_aff = os.sched_getaffinity(0)
+    if pin:
+        os.sched_setaffinity(0, {0})
+    try:
+        for k in range(launches):
+            log(f"signal ({'pinned to CPU 0' if pin else 'free'}): launch {k + 1}/{launches}")
+            for init in ordered(inits, (17 if pin else 7) + k):
+                r = one_signal_run(init, child, per, pin)
+                res[init]["us"] += r["us"]
+                if r["us"]:
+                    res[init]["per_launch_median"].append(median(r["us"]))
+                if r["error"]:
+                    res[init]["error"] = r["error"]
+                    log(f"  {init}: {r['error']}")
+    finally:
+        os.sched_setaffinity(0, old_aff)
+    return res
+
+
+def one_signal_run(init, child, samples, pin, warmup=5):
+    np_ = NsProc(init, [child], pin=pin, stdout=subprocess.PIPE)
+    out = {"us": [], "error": None}
+    try:
+        line = np_.readline(5.0)
+        if not line or not line.startswith("ready"):
+            out["error"] = f"child not ready ({line!r}; {np_.stderr_tail()})"
+            return out
+        pid = np_.find_init()
+        if pid is None:
+            out["error"] = "init pid not found"
+            return out
+        rng = random.Random(pid)
+        for i in range(samples + warmup):
+            time.sleep(0.003 + rng.random() * 0.004)
+            t0 = now_ns()
+            os.kill(pid, signal.SIGUSR1)
+            line = np_.readline(2.0)
+            if line is None:
+                out["error"] = f"no answer to SIGUSR1 #{i} ({np_.stderr_tail()})"
+                return out
+            if i >= warmup:
+                out["us"].append((int(line) - t0) / 1e3)
+        return out
+    except (OSError, ValueError) as e:
+        out["error"] = repr(e)
+        return out
+    finally:
+        np_.stop()
+
+
+def start_idle(init):
+    """INIT -- sleep: returns (NsProc, init pid) once the sleep runs."""
+    np_ = NsProc(init, ["/bin/sleep", "100000"])
+    pid = np_.find_init()
+    if pid is not None and wait_child_of(pid, 5.0, not_comm=os.path.basename(INITS[init][0])[:15]):
+        return np_, pid
+    log(f"warning: idle {init}: did not start ({np_.stderr_tail()})")
+    np_.stop()
+    return None, None
+
+
+def bench_idle(inits, P):
+    """All inits idle side by side (they do not interact): counters over
+    idle_s seconds and memory at the end."""
+    procs = {}
+    for init in inits:
+        np_, pid = start_idle(init)
+        if np_:
+            procs[init] = (np_, pid)
+    time.sleep(1.0)  # let start-up settle before the first reading
+    before = {i: idle_counters(pid) for i, (_, pid) in procs.items()}
+    log(f"idle: {len(procs)} inits side by side for {P['idle_s']:.0f} s")
+    time.sleep(P["idle_s"])
+    res = {}
+    for init, (np_, pid) in procs.items():
+        after = idle_counters(pid)
+        b = before[init]
+        if after is None or b is None:
+            res[init] = {"error": "process vanished"}
+        else:
+            res[init] = {
+                "seconds": P["idle_s"],
+                "switches": after["switches"] - b["switches"],
+                "cpu_ms": (after["ticks"] - b["ticks"]) * 1000.0 / CLK_TCK,
+                "oncpu_us": (after["oncpu_ns"] - b["oncpu_ns"]) / 1e3,
+                "total_switches_since_start": after["switches"],
+            }
+            res[init].update(memory(pid))
+        np_.stop()
+    return res
+
+
+def ldd_libs(path):
+    try:
+        r = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if "not a dynamic executable" in r.stdout + r.stderr or "statically linked" in r.stdout:
+        return []
+    libs = []
+    for line in r.stdout.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("linux-vdso") or "ld-linux" in words[0]:
+            continue
+        name = words[0]
+        if name != "libc.so.6" and len(words) > 2 and words[1] == "=>":
+            try:  # libc is everyone's; name the size of anything else
+                name += f" ({os.stat(os.path.realpath(words[2])).st_size // 1024} kB)"
+            except OSError:
+                pass
+        libs.append(name)
+    return libs
+
+
+def bench_size(inits):
+    res = {}
+    for init in inits:
+        path = INITS[init][0]
+        libs = ldd_libs(path)
+        res[init] = {"path": path, "bytes": os.stat(path).st_size, "libs": libs}
+        # sexton's `make` build keeps -g: its stripped size is the fair one.
+        if init in OURS or init == REF:
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "s")
+                try:
+                    subprocess.run(["strip", "-o", out, path], check=True, timeout=30,
+                                   capture_output=True)
+                    res[init]["stripped_bytes"] = os.stat(out).st_size
+                except (OSError, subprocess.SubprocessError):
+                    pass
+    # A static floor: refreaper linked statically (not part of `make bench`).
+    src = os.path.join(HERE, "refreaper.c")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "refreaper-static")
+        try:
+            subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-static", "-s",
+                            "-o", out, src], check=True, timeout=60, capture_output=True)
+            res["refreaper-static"] = {"path": "(gcc -O2 -static -s bench/refreaper.c)",
+                                       "bytes": os.stat(out).st_size, "libs": []}
+        except (OSError, subprocess.SubprocessError):
+            log("warning: could not link a static refreaper (no libc.a?)")
+    return res
+
+
+def start_long_idle(inits, P):
+    """sexton alone for long_idle_s, started first, read at the very end."""
+    out = {}
+    for init in OURS:
+        if init in inits:
+            np_, pid = start_idle(init)
+            if np_:
+                time.sleep(0.5)
+                out[init] = (np_, pid, idle_counters(pid), time.monotonic())
+    return out
+
+
+def finish_long_idle(started, P):
+    res = {}
+    for init, (np_, pid, before, t0) in started.items():
+        left = t0 + P["long_idle_s"] - time.monotonic()
+        if left > 0:
+            log(f"long idle: waiting {left:.0f} s more for {init}")
+            time.sleep(left)
+        after = idle_counters(pid)
+        el = time.monotonic() - t0
+        if after is None or before is None:
+            res[init] = {"error": "process vanished"}
+        else:
+            res[init] = {"seconds": round(el, 1),
+                         "switches": after["switches"] - before["switches"],
+                         "cpu_ms": (after["ticks"] - before["ticks"]) * 1000.0 / CLK_TCK,
+                         "oncpu_us": (after["oncpu_ns"] - before["oncpu_ns"]) / 1e3}
+        np_.stop()
+    return res
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(x, nd=0):
+    if isinstance(x, str):
+        return x
+    if not isinstance(x, (int, float)) or isinstance(x, bool):
+        return "—"  # None, or an empty list from `xs and ...`
+    return f"{x:,.{nd}f}"
+
+
+def ratio(x, ref):
+    if x is None or ref is None:
+        return "—"
+    if ref == 0:
+        return "both 0" if x == 0 else "∞"
+    return f"{x / ref:.2f}×"
+
+
+def best_peer_line(values, unit, nd=0, label="median"):
+    """values: init -> number (lower is better)."""
+    peers = {k: v for k, v in values.items() if k in PEERS and v is not None}
+    if not peers:
+        return "Best peer: none measured."
+    bp = min(peers, key=peers.get)
+    parts = [f"Best peer: **{bp}** ({fmt(peers[bp], nd)} {unit} {label})."]
+    for o in OURS:
+        if values.get(o) is not None:
+            parts.append(f"{o} / {bp} = {ratio(values[o], peers[bp])}.")
+    return " ".join(parts)
+
+
+def table(header, rows, left=("init", "binary", "linkage")):
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if h in left else "---:" for h in header) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join(str(c) for c in r) + " |")
+    return "\n".join(lines)
+
+
+def storm_tables(S, inits, P, nwaves, title, what):
+    runs = P["storm_runs"]
+    out = [f"## {title} ({runs} runs)", "", what + " Single wave: median, min and max over "
+           "the runs (the min/max spread shows how bimodal it is).", ""]
+    med = {i: median(S[i]["single_us"]) for i in inits}
+    ref = med.get(REF)
+    rows = []
+    for i in inits:
+        xs = S[i]["single_us"]
+        rows.append([i, fmt(med[i] and med[i] / 1e3, 1), fmt(xs and min(xs) / 1e3, 1),
+                     fmt(xs and max(xs) / 1e3, 1), ratio(med[i], ref), f"{len(xs)}/{runs}"])
+    out += [table(["init", "median ms", "min ms", "max ms", "× ref", "ok runs"], rows), "",
+            best_peer_line({i: med[i] and med[i] / 1e3 for i in inits}, "ms", 1), ""]
+    out += [f"### The same as {nwaves} waves of {P['wave_n']} ({runs} runs)", "",
+            "Per run: the sum of the wave times and the median wave; the table gives the "
+            "median of each over the runs.", ""]
+    sums = {i: median([sum(w) for w in S[i]["waves_us"]]) for i in inits}
+    pw = {i: median([median(w) for w in S[i]["waves_us"]]) for i in inits}
+    rows = [[i, fmt(sums[i] and sums[i] / 1e3, 2), fmt(pw[i], 0), ratio(sums[i], sums.get(REF)),
+             ratio(pw[i], pw.get(REF)), f"{len(S[i]['waves_us'])}/{runs}"] for i in inits]
+    out += [table(["init", "sum ms", "median wave µs", "× ref (sum)", "× ref (wave)",
+                   "ok runs"], rows), "",
+            best_peer_line({i: sums[i] and sums[i] / 1e3 for i in inits}, "ms", 2, "sum"), ""]
+    errs = [f"{i}: {e}" for i in inits for e in S[i]["errors"]]
+    if errs:
+        out += ["Errors: " + "; ".join(errs[:10]), ""]
+    return out
+
+
+def report(meta, R, inits, P):
+    out = [f"# sexton benchmark results{' (QUICK mode: indicative only)' if meta['quick'] else ''}",
+           "",
+           f"{meta['date']} · kernel {meta['kernel']} · {meta['cpu']} × {meta['ncpu']} CPUs · "
+           f"load average at start {meta['loadavg']} · {meta['mode']}",
+           "",
+           f"sexton measured: {meta.get('sexton_build', 'unknown')}",
+           "",
+           f"Repetitions: {meta['reps']}",
+           ""]
+    ref_note = f"× ref = ratio to {REF} (bench/refreaper.c, the floor); lower is better everywhere."
+    skipped = meta.get("skipped")
+    if skipped:
+        out += [f"Not measured (not installed / not built): {', '.join(skipped)}.", ""]
+
+    if "storm" in R:
+        out += storm_tables(
+            R["storm"], inits, P, P["waves"],
+            f"Reap storm: {P['storm_n']:,} orphans at once",
+            "Time from the release of the orphans (all exit at once) until /proc lists none "
+            "of them: their exits and the init's reaping, interleaved.")
+    if "drain" in R:
+        out += storm_tables(
+            R["drain"], inits, P, P["drain_waves"],
+            f"Drain: {P['storm_n']:,} zombies already there",
+            "The init is SIGSTOPped while the orphans exit; time from SIGCONT until /proc "
+            "lists none of them: one wake-up and the reaping loop alone.")
+    if "overhead" in R:
+        O = R["overhead"]["wall_us"]
+        none = median(O["(none)"])
+        out += [f"## Start+exit overhead: `INIT -- /bin/true` ({P['overhead_reps']} runs each)", "",
+                "Wall time of `unshare --pid --fork --mount-proc --kill-child INIT -- /bin/true` "
+                f"minus the median without an init ({fmt(none and none / 1e3, 3)} ms).", ""]
+        ov = {i: (median(O[i]) - none) if O.get(i) and none is not None else None for i in inits}
+        rows = [[i, fmt(median(O[i]) / 1e3 if O.get(i) else None, 3),
+                 fmt(ov[i] and ov[i] / 1e3, 3), ratio(ov[i], ov.get(REF)),
+                 f"{len(O[i])}/{P['overhead_reps']}"] for i in inits]
+        out += [table(["init", "median wall ms", "overhead ms", "× ref", "ok runs"], rows), "",
+                best_peer_line({i: ov[i] and ov[i] / 1e3 for i in inits}, "ms", 3, "overhead"), ""]
+
+    for key, title in (("signal_free", "free"), ("signal_pinned", "everything on CPU 0")):
+        if key not in R:
+            continue
+        G = R[key]
+        out += [f"## Signal forwarding latency, {title} ({P['signal_samples']} signals each)", "",
+                "From the harness's CLOCK_MONOTONIC just before `kill(init, SIGUSR1)` to the "
+                f"child's handler reading it; {P['signal_launches']} launches of each init, "
+                "signals 3–7 ms apart, 5 warm-up signals per launch not counted.", ""]
+        med = {i: median(G[i]["us"]) for i in inits if i in G}
+        rows = []
+        for i in inits:
+            g = G.get(i, {"us": [], "error": "not run"})
+            rows.append([i, fmt(median(g["us"]), 1), fmt(pct(g["us"], 90), 1),
+                         ratio(med.get(i), med.get(REF)),
+                         " ".join(fmt(x, 0) for x in g.get("per_launch_median", [])),
+                         g["error"][:60] if g.get("error") else f"{len(g['us'])}"])
+        out += [table(["init", "median µs", "p90 µs", "× ref", "median per launch µs",
+                       "samples"], rows), "",
+                best_peer_line(med, "µs", 1), ""]
+
+    if "idle" in R:
+        I = R["idle"]
+        out += [f"## Idle: init with a sleeping child, over {P['idle_s']:.0f} s", "",
+                "Context switches (voluntary + involuntary, /proc/PID/status), CPU time "
+                "(utime+stime, /proc/PID/stat, 1/%d s ticks) and time on CPU "
+                "(/proc/PID/schedstat)." % CLK_TCK, ""]
+        rows = []
+        for i in inits:
+            d = I.get(i, {"error": "not run"})
+            if "error" in d:
+                rows.append([i, d["error"], "", ""])
+            else:
+                rows.append([i, d["switches"], fmt(d["cpu_ms"], 0), fmt(d["oncpu_us"], 1)])
+        out += [table(["init", "switches", "CPU ms", "on-CPU µs"], rows), "",
+                best_peer_line({i: I[i].get("switches") for i in inits if i in I},
+                               "switches", 0, f"in {P['idle_s']:.0f} s"), ""]
+        if R.get("long_idle"):
+            for i, d in R["long_idle"].items():
+                if "error" in d:
+                    out += [f"{i} alone over {P['long_idle_s']:.0f} s: {d['error']}."]
+                else:
+                    out += [f"**{i} alone over {d['seconds']:.0f} s: {d['switches']} context "
+                            f"switches, {fmt(d['cpu_ms'], 0)} ms CPU, {fmt(d['oncpu_us'], 1)} µs "
+                            f"on CPU** (started before the other benchmarks, read after them)."]
+            out += [""]
+
+    if "rss" in R:
+        I = R["rss"]
+        out += ["## Idle memory of the init (sleeping child)", "",
+                "VmRSS (/proc/PID/status) counts every resident page the init maps, the "
+                "shared libc and libev pages of a dynamic binary included (they cost nothing "
+                "extra when another process already uses them). RssAnon is the private "
+                "part (heap, stack, data): the real cost of one more instance.", ""]
+        rss = {i: I[i].get("rss_kb") for i in inits if i in I}
+        anon = {i: I[i].get("rss_anon_kb") for i in inits if i in I}
+        rows = [[i, fmt(rss.get(i)), fmt(anon.get(i)), fmt(I.get(i, {}).get("rss_file_kb")),
+                 ratio(rss.get(i), rss.get(REF)), ratio(anon.get(i), anon.get(REF))]
+                for i in inits]
+        out += [table(["init", "VmRSS kB", "RssAnon kB", "RssFile kB", "× ref (RSS)",
+                       "× ref (anon)"], rows), "",
+                best_peer_line(rss, "kB", 0, "VmRSS"), "",
+                best_peer_line(anon, "kB", 0, "RssAnon"), ""]
+
+    if "size" in R:
+        Z = R["size"]
+        out += ["## Binary size", "",
+                "`stat` size of the file run. Dynamic ones also need the shared libraries "
+                "listed (not counted).", ""]
+        names = list(inits) + (["refreaper-static"] if "refreaper-static" in Z else [])
+
+        def lean(z):  # the peers ship stripped: compare like with like
+            return z.get("stripped_bytes", z["bytes"]) if z else None
+        rows = []
+        for i in names:
+            z = Z[i]
+            static = z["libs"] == []
+            link = "static" if static else \
+                ("dynamic: " + ", ".join(z["libs"]) if z["libs"] else "?")
+            ref = Z.get("refreaper-static" if static else REF)
+            rows.append([i, fmt(z["bytes"]), fmt(z.get("stripped_bytes")), link,
+                         ratio(lean(z), lean(ref))])
+        out += [table(["binary", "bytes", "stripped", "linkage", "× ref"], rows), "",
+                "× ref compares stripped sizes: dynamic binaries with refreaper, static ones "
+                "with refreaper linked statically. `stripped` is given for the binaries built "
+                "here (`make` keeps -g in build/sexton); the Debian ones are stripped already.",
+                ""]
+        stat_peers = {i: Z[i]["bytes"] for i in inits if i in PEERS and Z[i]["libs"] == []}
+        if stat_peers and "sexton-static" in Z:
+            bp = min(stat_peers, key=stat_peers.get)
+            out += [f"Smallest static peer: **{bp}** ({fmt(stat_peers[bp])} bytes); sexton-static / "
+                    f"{bp} = {ratio(Z['sexton-static']['bytes'], stat_peers[bp])}.", ""]
+        dyn_peers = {i: Z[i]["bytes"] for i in inits if i in PEERS and Z[i]["libs"]}
+        if dyn_peers and "sexton" in Z:
+            bp = min(dyn_peers, key=dyn_peers.get)
+            s = Z["sexton"].get("stripped_bytes", Z["sexton"]["bytes"])
+            out += [f"Smallest dynamic peer: **{bp}** ({fmt(dyn_peers[bp])} bytes); sexton "
+                    f"(stripped) / {bp} = {ratio(s, dyn_peers[bp])}.", ""]
+    out += [ref_note, ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- main
+
+def cpu_model():
+    for line in (read("/proc/cpuinfo") or "").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def build_info():
+    """Which sexton was measured: git HEAD (and whether the tree was dirty)
+    and the binaries' modification times."""
+    parts = []
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "src", "include"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        if head:
+            parts.append(f"git {head}" + (" + uncommitted changes in src/include" if dirty else ""))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for i in OURS:
+        try:
+            t = os.stat(INITS[i][0]).st_mtime
+            parts.append(f"{os.path.basename(INITS[i][0])} built "
+                         f"{datetime.datetime.fromtimestamp(t).strftime('%Y-%m-%d %H:%M')}")
+        except OSError:
+            pass
+    return ", ".join(parts) or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small N, few repetitions (< 1 min)")
+    ap.add_argument("--only", help="metrics: " + ",".join(METRICS))
+    ap.add_argument("--inits", help="inits: " + ",".join(INITS))
+    ap.add_argument("--storm-mode", choices=("clone", "fork"), default="clone",
+                    help="how stormdriver makes orphans (fork: ~1 ms each here, slow)")
+    ap.add_argument("--out", help="output prefix (default bench/results or bench/results-quick)")
+    a = ap.parse_args()
+
+    if os.geteuid() != 0:
+        print("bench: must run as root (unshare --pid)", file=sys.stderr)
+        return 1
+    P = dict(QUICK if a.quick else FULL)
+    metrics = METRICS
+    if a.only:
+        metrics = tuple(m.strip() for m in a.only.split(",") if m.strip())
+        bad = [m for m in metrics if m not in METRICS]
+        if bad:
+            print(f"bench: unknown metric(s) {bad}; known: {','.join(METRICS)}", file=sys.stderr)
+            return 2
+    wanted = list(INITS)
+    if a.inits:
+        wanted = [i.strip() for i in a.inits.split(",") if i.strip()]
+        bad = [i for i in wanted if i not in INITS]
+        if bad:
+            print(f"bench: unknown init(s) {bad}; known: {','.join(INITS)}", file=sys.stderr)
+            return 2
+        if REF not in wanted:
+            wanted.append(REF)  # ratios need the floor
+
+    r = subprocess.run(["make", "-s", "-C", ROOT] +
+                       [os.path.join("build", "bench", h) for h in HELPERS],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        log(f"warning: building the bench helpers failed:\n{r.stdout}{r.stderr}")
+    missing_helpers = [h for h in HELPERS if not os.access(os.path.join(BENCH_BIN, h), os.X_OK)]
+    if missing_helpers:
+        print(f"bench: helpers missing: {missing_helpers}", file=sys.stderr)
+        return 1
+    inits, skipped = [], []
+    for i in wanted:
+        if os.access(INITS[i][0], os.X_OK):
+            inits.append(i)
+        else:
+            log(f"warning: {i}: {INITS[i][0]} not found, skipped")
+            skipped.append(i)
+    for tool in ("unshare", "taskset"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            print(f"bench: {tool} (util-linux) is missing", file=sys.stderr)
+            return 1
+
+    reps = []
+    if "storm" in metrics:
+        reps.append(f"storm {P['storm_n']} orphans × {P['storm_runs']} runs and "
+                    f"{P['waves']} waves of {P['wave_n']} × {P['storm_runs']} runs "
+                    f"({a.storm_mode} orphans)")
+    if "drain" in metrics:
+        reps.append(f"drain {P['storm_n']} zombies × {P['storm_runs']} runs and "
+                    f"{P['drain_waves']} waves of {P['wave_n']} × {P['storm_runs']} runs")
+    if "overhead" in metrics:
+        reps.append(f"start+exit {P['overhead_reps']} runs")
+    if "signal" in metrics:
+        reps.append(f"signal {P['signal_samples']} signals free + {P['signal_samples']} pinned, "
+                    f"each over {P['signal_launches']} launches")
+    if "idle" in metrics or "rss" in metrics:
+        reps.append(f"idle {P['idle_s']:.0f} s once"
+                    + (f", sexton alone {P['long_idle_s']:.0f} s" if "idle" in metrics else ""))
+    meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "kernel": platform.release(), "cpu": cpu_model(), "ncpu": os.cpu_count(),
+            "loadavg": " ".join((read("/proc/loadavg") or "? ? ?").split()[:3]),
+            "quick": a.quick, "mode": "quick mode" if a.quick else "full mode",
+            "reps": "; ".join(reps), "params": P, "inits": inits, "skipped": skipped,
+            "metrics": list(metrics), "storm_mode": a.storm_mode}
+    meta["sexton_build"] = build_info()
+    log(f"inits: {', '.join(inits)}; metrics: {', '.join(metrics)}; {meta['mode']}")
+    t_start = time.monotonic()
+
+    R = {}
+    long_idle = start_long_idle(inits, P) if "idle" in metrics else {}
+    try:
+        if "size" in metrics:
+            R["size"] = bench_size(inits)
+        if "storm" in metrics:
+            R["storm"] = bench_storm(inits, P, a.storm_mode)
+        if "drain" in metrics:
+            R["drain"] = bench_drain(inits, P, a.storm_mode)
+        if "overhead" in metrics:
+            R["overhead"] = bench_overhead(inits, P)
+        if "signal" in metrics:
+            R["signal_free"] = bench_signal(inits, P, pin=False)
+            R["signal_pinned"] = bench_signal(inits, P, pin=True)
+        if "idle" in metrics or "rss" in metrics:
+            idle = bench_idle(inits, P)
+            if "idle" in metrics:
+                R["idle"] = idle
+            if "rss" in metrics:
+                R["rss"] = idle
+    finally:
+        if long_idle:
+            R["long_idle"] = finish_long_idle(long_idle, P)
+    meta["elapsed_s"] = round(time.monotonic() - t_start, 1)
+
+    prefix = a.out or os.path.join(HERE, "results-quick" if a.quick else "results")
+    with open(prefix + ".json", "w") as f:  # raw samples first: a report bug loses nothing
+        json.dump({"meta": meta, "results": R}, f, indent=1, default=str)
+    md = report(meta, R, inits, P)
+    md += f"\nWhole run: {meta['elapsed_s']:.0f} s.\n"
+    with open(prefix + ".md", "w") as f:
+        f.write(md)
+    print(md)
+    log(f"done in {meta['elapsed_s']:.0f} s: {prefix}.md, {prefix}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
