@@ -103,7 +103,7 @@ check: deps-test
 	$(MAKE) integration
 
 run: all
-	unshare --pid --fork --mount-proc build/sexton -v -- sh conf/demo.sh
+	unshare --pid --fork --mount-proc build/sexton -v -c conf/demo.conf
 
 # Fully static (glibc; sexton calls no NSS function), stripped.
 static: deps build/sexton-static

@@ -6,14 +6,18 @@
  * passed explicitly; watchers are embedded and find their owner with
  * container_of.
  *
- * Life cycle (container mode):
+ * Life cycle:
  *
- *   RUNNING ──main child exits──▶ SWEEP_TERM ──stop_timeout──▶ SWEEP_KILL
- *      │                             │ (TERM+CONT to all)          │ (KILL to all)
- *      │                             └──── no child left ──────────┴──▶ DONE
- *      └─ signals are forwarded to the main child (after -r rewriting)
+ *   RUNNING ──▶ STOPPING_SERVICES ──all down──▶ SWEEP_TERM ──stop_timeout──▶ SWEEP_KILL
+ *                (reverse dependency order)      (TERM+CONT to all)           (KILL to all)
+ *                                                   └──── no child left ──────────┴──▶ DONE
  *
- * DONE breaks the loop; sexton exits with the main child's status.
+ * What leaves RUNNING: the main child exiting (container mode), a
+ * critical service gone for good, SIGTERM/SIGINT/SIGRTMIN+3 (supervisor
+ * mode; in container mode they are forwarded to the main child instead).
+ * DONE breaks the loop. Exit status: the main child's (container mode),
+ * the critical service's, else 0 when everything stopped cleanly and 1
+ * when something had to be SIGKILLed or was stuck.
  */
 #ifndef SEXTON_SEXTON_H
 #define SEXTON_SEXTON_H
@@ -22,12 +26,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "options.h"
+#include "supervisor.h"
 
 #define SX_DEFAULT_STOP_TIMEOUT_S 10.0 /* SPEC default stop_timeout */
 #define SX_DEFAULT_KILL_TIMEOUT_S 5.0  /* SPEC default kill_timeout */
 
-enum sx_phase { SX_RUNNING, SX_SWEEP_TERM, SX_SWEEP_KILL, SX_DONE };
+enum sx_phase { SX_RUNNING, SX_STOPPING_SERVICES, SX_SWEEP_TERM, SX_SWEEP_KILL, SX_DONE };
 
 struct sexton {
 	struct ev_loop *loop;
@@ -48,12 +54,25 @@ struct sexton {
 	int main_status;
 	bool main_exited;
 
+	struct supervisor sup;
+	bool have_services;
+	const char *config_path; /* for reload; NULL without a configuration */
+	const char *etc_dir;
+
+	bool critical_failed; /* a critical service decided the exit status */
+	int critical_code;
+	bool sweep_killed;    /* the sweep needed SIGKILL */
+
 	unsigned long orphans_reaped;
 	int exit_code;
 };
 
 /* Block signals, open the signalfd and the loop. Returns 0 or -errno. */
 int sx_init(struct sexton *sx, const struct options *opts);
+
+/* Take CFG (zeroed) and start its services. CONFIG_PATH is re-read on
+ * SIGHUP. Returns 0 or -errno. */
+int sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path);
 
 /* Start the main child (opts->command). Returns 0, or an exit code when it
  * could not even be cloned. Exec failures are reported here and surface as

@@ -15,6 +15,8 @@
 #ifndef SEXTON_SPAWN_H
 #define SEXTON_SPAWN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 enum spawn_session {
@@ -23,12 +25,34 @@ enum spawn_session {
 	SPAWN_FOREGROUND_GROUP, /* own process group, made foreground on TTY_FD */
 };
 
+/*
+ * What the child is given. Fields left at their "keep" value (-1, NULL,
+ * false) leave the child as sexton is. Use spawn_req_init() first.
+ */
 struct spawn_req {
 	char *const *argv; /* argv[0] is looked up in PATH unless it has a '/' */
 	char *const *envp;
 	enum spawn_session session;
 	int tty_fd;
+
+	bool set_ids; /* setgroups(groups), setgid(gid), setuid(uid), in that order */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t ngroups;
+	const char *directory; /* chdir */
+	int umask;	       /* -1 = keep */
+	long rlimit_nofile;    /* -1 = keep */
+	int stdio[3];	       /* dup2'ed to 0, 1, 2; -1 = keep sexton's */
+	int extra_fd;	       /* dup2'ed to EXTRA_FD_TARGET (ready_fd); -1 = none */
+	int extra_fd_target;
 };
+
+void spawn_req_init(struct spawn_req *req, char *const *argv, char *const *envp);
+
+/* Which step failed in the child, for the message ("cannot chdir to ..."). */
+enum spawn_step { SPAWN_STEP_SESSION, SPAWN_STEP_IDS, SPAWN_STEP_CHDIR, SPAWN_STEP_RLIMIT,
+		  SPAWN_STEP_FDS, SPAWN_STEP_EXEC };
 
 /*
  * Start REQ. Returns 0 with *PID set when the program is running.
@@ -37,6 +61,10 @@ struct spawn_req {
  * reaped, or -1 when clone itself failed (EAGAIN, ENOMEM).
  */
 int spawn_process(const struct spawn_req *req, pid_t *pid);
+
+/* Like spawn_process, and tells which step failed (valid when it returns < 0
+ * with *PID > 0). */
+int spawn_process_step(const struct spawn_req *req, pid_t *pid, enum spawn_step *step);
 
 /* The exit code a shell uses when exec fails with ERR: 127 or 126. */
 int spawn_exec_exit_code(int err);

@@ -7,7 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
+#include <fnmatch.h>
 #include <ini.h>
 #include <limits.h>
 #include <signal.h>
@@ -826,51 +827,119 @@ out:
 
 static void parse_path(struct ctx *c, const char *path, int from_fidx, int from_line);
 
-/* PATTERN relative to the including file's directory, glob-escaped. */
+/* PATTERN relative to the including file's directory. */
 static char *
 include_pattern(const struct ctx *c, int fidx, const char *pattern)
 {
 	const char *file = fname(c, fidx), *slash = strrchr(file, '/');
-	size_t dlen, i, n = 0;
+	size_t dlen;
 	char *out;
 
 	if (pattern[0] == '/' || !slash)
 		return strdup(pattern);
 	dlen = (size_t)(slash - file) + 1;
-	out = malloc(2 * dlen + strlen(pattern) + 1);
+	out = malloc(dlen + strlen(pattern) + 1);
 	if (!out)
 		return NULL;
-	for (i = 0; i < dlen; i++) {
-		if (strchr("*?[\\", file[i]))
-			out[n++] = '\\';
-		out[n++] = file[i];
-	}
-	strcpy(out + n, pattern);
+	memcpy(out, file, dlen);
+	strcpy(out + dlen, pattern);
 	return out;
+}
+
+static int
+cmp_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The files PATTERN matches, sorted, like glob(3) for wildcards in the
+ * last path component only. Not glob(3) itself: glibc's glob links the
+ * NSS user lookup (for ~user), which would pull ~300 kB of dynamic-loader
+ * code into the static binary and break it in images without /etc.
+ * Returns 0 (*N may be 0: no match is not an error), -ENOMEM, -EINVAL
+ * (wildcard in a directory), or -errno of opendir.
+ */
+static int
+match_include(const char *pattern, char ***paths, size_t *n)
+{
+	const char *slash = strrchr(pattern, '/');
+	const char *base = slash ? slash + 1 : pattern;
+	char *dir = slash ? strndup(pattern, (size_t)(slash - pattern) + 1) : strdup("./");
+	char **v = NULL, **nv;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int rc = 0;
+
+	*paths = NULL;
+	*n = 0;
+	if (!dir)
+		return -ENOMEM;
+	if (strpbrk(dir, "*?[")) {
+		free(dir);
+		return -EINVAL;
+	}
+	d = opendir(dir);
+	if (!d) {
+		rc = errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+		free(dir);
+		return rc;
+	}
+	while ((de = readdir(d)) && rc == 0) {
+		if (fnmatch(base, de->d_name, FNM_PERIOD) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[*n] = malloc(strlen(dir) + strlen(de->d_name) + 1);
+		if (!v[*n]) {
+			rc = -ENOMEM;
+			break;
+		}
+		strcpy(stpcpy(v[*n], slash ? dir : ""), de->d_name);
+		(*n)++;
+	}
+	closedir(d);
+	free(dir);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_paths);
+	*paths = v;
+	return rc;
 }
 
 static void
 include_one(struct ctx *c, const struct rkv *kv, const char *word)
 {
 	char *pattern = include_pattern(c, kv->fidx, word);
-	glob_t g;
-	size_t i;
+	char **paths = NULL;
+	size_t i, n = 0;
 	int rc;
 
 	if (!pattern) {
 		c->oom = true;
 		return;
 	}
-	rc = glob(pattern, 0, NULL, &g);
-	if (rc == GLOB_NOSPACE)
+	rc = match_include(pattern, &paths, &n);
+	if (rc == -ENOMEM)
 		c->oom = true;
-	else if (rc == GLOB_ABORTED)
-		err_at(c, kv->fidx, kv->line, "include: cannot read the directories of '%s'",
-		       pattern);
-	for (i = 0; rc == 0 && i < g.gl_pathc && !c->oom; i++)
-		parse_path(c, g.gl_pathv[i], kv->fidx, kv->line);
-	if (rc == 0)
-		globfree(&g);
+	else if (rc == -EINVAL)
+		err_at(c, kv->fidx, kv->line,
+		       "include: '%s': wildcards are allowed in the file name only", word);
+	else if (rc < 0)
+		err_at(c, kv->fidx, kv->line, "include: cannot read the directory of '%s': %s",
+		       pattern, strerror(-rc));
+	for (i = 0; rc == 0 && i < n && !c->oom; i++)
+		parse_path(c, paths[i], kv->fidx, kv->line);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
 	free(pattern);
 }
 

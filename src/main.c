@@ -1,11 +1,16 @@
 /*
- * main — sexton's entry point: parse the command line, then hand over to
- * the daemon context. Everything that can fail before the first spawn may
- * exit; after it, nothing does (see sexton.c).
+ * main — sexton's entry point: parse the command line, load the
+ * configuration, then hand over to the daemon context. Everything that can
+ * fail before the first spawn may exit; after it, nothing does (sexton.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "options.h"
 #include "sexton.h"
@@ -15,14 +20,103 @@
 #endif
 
 #define EXIT_USAGE 2
+#define EXIT_CONFIG 1
+#define DEFAULT_CONFIG "/etc/sexton/sexton.conf"
+
+/* -c PATH, else the default file if it exists, else none. */
+static const char *
+config_path_of(const struct options *opts)
+{
+	if (opts->config_path)
+		return opts->config_path;
+	return access(DEFAULT_CONFIG, F_OK) == 0 ? DEFAULT_CONFIG : NULL;
+}
+
+/* Parse PATH; print every error as FILE:LINE: message. 0 or -1. */
+static int
+load_config(const char *path, struct cfg *cfg)
+{
+	struct cfg_errors errs = { 0 };
+	char line[1024];
+	size_t i;
+
+	if (cfg_parse_file(path, getenv("SEXTON_ETC_DIR"), cfg, &errs) == 0)
+		return 0;
+	for (i = 0; i < errs.n; i++) {
+		cfg_error_format(&errs.v[i], line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+	}
+	fprintf(stderr, "sexton: %zu error(s) in the configuration; nothing started\n", errs.n);
+	cfg_errors_free(&errs);
+	return -1;
+}
+
+static int
+check_config(const char *path)
+{
+	struct cfg cfg;
+
+	if (!path) {
+		fprintf(stderr, "sexton: --check-config: no configuration file (give -c PATH)\n");
+		return EXIT_CONFIG;
+	}
+	if (load_config(path, &cfg) < 0)
+		return EXIT_CONFIG;
+	printf("%s: OK, %zu service(s)\n", path, cfg.nservices);
+	cfg_free(&cfg);
+	return 0;
+}
+
+/* A closed 0, 1 or 2 would be taken by the next open() and a service's
+ * output would land in, say, the notify socket. */
+static void
+ensure_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static int
+run(const struct options *opts, const char *config_path)
+{
+	struct sexton sx;
+	struct cfg cfg;
+	int rc;
+
+	if (config_path && load_config(config_path, &cfg) < 0)
+		return EXIT_CONFIG;
+	if (config_path && !opts->verbosity)
+		log_set_level(cfg.log_level);
+	rc = sx_init(&sx, opts);
+	if (rc < 0) {
+		log_error("cannot start: %s", strerror(-rc));
+		if (config_path)
+			cfg_free(&cfg);
+		return 1;
+	}
+	sx.etc_dir = getenv("SEXTON_ETC_DIR");
+	if (config_path && sx_start_services(&sx, &cfg, config_path) < 0) {
+		log_error("cannot start the services: out of memory");
+		sx_destroy(&sx);
+		return 1;
+	}
+	rc = opts->command ? sx_start_main(&sx) : 0;
+	if (rc == 0)
+		rc = sx_run(&sx);
+	sx_destroy(&sx);
+	return rc;
+}
 
 int
 main(int argc, char **argv)
 {
 	static struct options opts; /* static: ~1.3 kB that outlives main's frame uses */
-	struct sexton sx;
+	const char *config_path;
 	char err[256];
-	int rc;
 
 	switch (opt_parse(argc, argv, &opts, err, sizeof(err))) {
 	case OPT_HELP: fputs(opt_usage, stdout); return 0;
@@ -31,18 +125,14 @@ main(int argc, char **argv)
 	case OPT_RUN: break;
 	}
 	log_set_level(LOG_INFO + opts.verbosity);
-	if (!opts.command) {
-		fprintf(stderr, "sexton: nothing to run: give a COMMAND after '--' (see --help)\n");
+	config_path = config_path_of(&opts);
+	if (opts.check_config)
+		return check_config(config_path);
+	if (!opts.command && !config_path) {
+		fprintf(stderr, "sexton: nothing to run: give a COMMAND after '--' or a "
+				"configuration (-c PATH, default " DEFAULT_CONFIG ")\n");
 		return EXIT_USAGE;
 	}
-	rc = sx_init(&sx, &opts);
-	if (rc < 0) {
-		log_error("cannot start: %s", "event loop or signalfd setup failed");
-		return 1;
-	}
-	rc = sx_start_main(&sx);
-	if (rc == 0)
-		rc = sx_run(&sx);
-	sx_destroy(&sx);
-	return rc;
+	ensure_std_fds();
+	return run(&opts, config_path);
 }

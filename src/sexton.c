@@ -14,10 +14,12 @@
 
 #include "exitstatus.h"
 #include "log.h"
+#include "output.h"
 #include "reaper.h"
 #include "sigfd.h"
 #include "signames.h"
 #include "spawn.h"
+#include "service.h"
 #include "sweep.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -32,9 +34,14 @@ finish(struct sexton *sx)
 {
 	ev_timer_stop(sx->loop, &sx->phase_timer);
 	sx->phase = SX_DONE;
-	if (sx->main_exited)
-		sx->exit_code = exit_code_remap(exit_code_of(sx->main_status), sx->opts->remap,
-						sx->opts->nremap);
+	if (sx->critical_failed)
+		sx->exit_code = sx->critical_code;
+	else if (sx->opts->command)
+		sx->exit_code = sx->main_exited ? exit_code_remap(exit_code_of(sx->main_status),
+								  sx->opts->remap, sx->opts->nremap)
+						: 1;
+	else
+		sx->exit_code = (sx->sup.unclean || sx->sweep_killed) ? 1 : 0;
 	ev_break(sx->loop, EVBREAK_ALL);
 }
 
@@ -65,6 +72,8 @@ on_child_exit(void *ctx, pid_t pid, int st)
 		}
 		return;
 	}
+	if (sx->have_services && sup_child_exited(&sx->sup, pid, st))
+		return;
 	sx->orphans_reaped++;
 	if (log_enabled(LOG_DEBUG)) {
 		describe_status(st, how, sizeof(how));
@@ -81,7 +90,7 @@ reap(struct sexton *sx)
 	reap_all(on_child_exit, sx, &no_children);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
 		begin_shutdown(sx);
-	else if (no_children && sx->phase != SX_RUNNING && sx->phase != SX_DONE)
+	else if (no_children && (sx->phase == SX_SWEEP_TERM || sx->phase == SX_SWEEP_KILL))
 		finish(sx);
 }
 
@@ -114,6 +123,54 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 }
 
 static void
+reload(struct sexton *sx)
+{
+	struct cfg_errors errs = { 0 };
+	struct cfg cfg;
+	char line[1024];
+	size_t i;
+
+	if (!sx->config_path) {
+		log_warn("SIGHUP: no configuration file to reload");
+		return;
+	}
+	if (cfg_parse_file(sx->config_path, sx->etc_dir, &cfg, &errs) < 0) {
+		for (i = 0; i < errs.n; i++) {
+			cfg_error_format(&errs.v[i], line, sizeof(line));
+			log_error("reload: %s", line);
+		}
+		log_error("reload: %zu error(s): configuration unchanged", errs.n);
+		cfg_errors_free(&errs);
+		return;
+	}
+	log_set_level(cfg.log_level + sx->opts->verbosity);
+	sx->stop_timeout = cfg.stop_timeout;
+	sx->kill_timeout = cfg.kill_timeout;
+	log_info("reload: %s", sx->config_path);
+	sup_reload(&sx->sup, &cfg);
+}
+
+/* Supervisor mode (no main child): signals are commands. */
+static void
+supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+	char name[16];
+
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGRTMIN + 3) {
+		if (sx->phase == SX_RUNNING) {
+			log_info("SIG%s: stopping", sig_name(sig, name, sizeof(name)));
+			begin_shutdown(sx);
+		}
+	} else if (sig == SIGHUP) {
+		if (sx->phase == SX_RUNNING)
+			reload(sx);
+	} else {
+		log_debug("SIG%s ignored", sig_name(sig, name, sizeof(name)));
+	}
+}
+
+static void
 on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sexton *sx = container_of(w, struct sexton, sig_watcher);
@@ -133,8 +190,10 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 		for (i = 0; i < (size_t)n / sizeof(si[0]); i++) {
 			if (si[i].ssi_signo == SIGCHLD)
 				child_exited = true;
-			else
+			else if (sx->opts->command)
 				forward_signal(sx, &si[i]);
+			else
+				supervisor_signal(sx, &si[i]);
 		}
 		if ((size_t)n < sizeof(si))
 			break;
@@ -153,6 +212,7 @@ on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (sx->phase == SX_SWEEP_TERM) {
 		sx->phase = SX_SWEEP_KILL;
+		sx->sweep_killed = true;
 		n = sweep_signal(sx->is_pid1, SIGKILL, 0);
 		log_warn("processes still running %.0f s after SIGTERM: sent SIGKILL", sx->stop_timeout);
 		if (n == 0) {
@@ -171,12 +231,14 @@ on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-/* Main child gone: TERM everything left, KILL after stop_timeout. */
+/* Services are down: TERM everything left, KILL after stop_timeout. */
 static void
-begin_shutdown(struct sexton *sx)
+begin_sweep(struct sexton *sx)
 {
 	int n;
 
+	if (sx->phase != SX_RUNNING && sx->phase != SX_STOPPING_SERVICES)
+		return;
 	sx->phase = SX_SWEEP_TERM;
 	n = sweep_signal(sx->is_pid1, SIGTERM, 0);
 	if (n > 0)
@@ -186,6 +248,64 @@ begin_shutdown(struct sexton *sx)
 	ev_timer_set(&sx->phase_timer, sx->stop_timeout, 0.);
 	ev_timer_start(sx->loop, &sx->phase_timer);
 	reap(sx); /* with nobody left this finishes at once */
+}
+
+static void
+on_all_services_down(struct supervisor *sup)
+{
+	struct sexton *sx = sup->owner;
+
+	if (sx->phase == SX_STOPPING_SERVICES)
+		begin_sweep(sx);
+}
+
+static void
+on_critical(struct supervisor *sup, struct service *svc)
+{
+	struct sexton *sx = sup->owner;
+
+	if (sx->phase != SX_RUNNING)
+		return;
+	sx->critical_failed = true;
+	sx->critical_code = svc_exit_code(svc);
+	log_error("critical service %s is gone (%s): shutting down with status %d", svc->name,
+		  svc_state_name(svc->state), sx->critical_code);
+	begin_shutdown(sx);
+}
+
+/* Stop the services (reverse dependency order), then sweep. */
+static void
+begin_shutdown(struct sexton *sx)
+{
+	if (sx->phase != SX_RUNNING)
+		return;
+	sx->phase = SX_STOPPING_SERVICES;
+	if (sx->have_services && !sup_all_down(&sx->sup))
+		sup_stop_all(&sx->sup); /* on_all_services_down continues */
+	else
+		begin_sweep(sx);
+}
+
+int
+sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path)
+{
+	int rc;
+
+	sx->stop_timeout = cfg->stop_timeout;
+	sx->kill_timeout = cfg->kill_timeout;
+	rc = sup_init(&sx->sup, sx->loop, cfg);
+	sx->have_services = true; /* from here sup_destroy cleans up */
+	if (rc < 0)
+		return rc;
+	rc = out_sink_new(&sx->sup.sink, sx->loop, STDOUT_FILENO, 0);
+	if (rc < 0)
+		return rc;
+	sx->config_path = config_path;
+	sx->sup.owner = sx;
+	sx->sup.on_all_down = on_all_services_down;
+	sx->sup.on_critical = on_critical;
+	sup_start_all(&sx->sup);
+	return 0;
 }
 
 /*
@@ -217,10 +337,11 @@ int
 sx_start_main(struct sexton *sx)
 {
 	extern char **environ;
-	struct spawn_req req = { .argv = sx->opts->command, .envp = environ, .tty_fd = -1 };
+	struct spawn_req req;
 	pid_t pid;
 	int rc;
 
+	spawn_req_init(&req, sx->opts->command, environ);
 	req.session = choose_session(&req.tty_fd);
 	rc = spawn_process(&req, &pid);
 	if (pid < 0) {
@@ -281,6 +402,12 @@ sx_run(struct sexton *sx)
 void
 sx_destroy(struct sexton *sx)
 {
+	if (sx->have_services) {
+		struct out_sink *sink = sx->sup.sink;
+
+		sup_destroy(&sx->sup); /* services' outputs write to the sink: first */
+		out_sink_free(sink);
+	}
 	if (sx->loop)
 		ev_loop_destroy(sx->loop);
 	if (sx->sigfd >= 0)

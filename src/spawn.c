@@ -2,12 +2,16 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,7 +29,22 @@ struct spawn_child {
 	const struct spawn_req *req;
 	char *const *paths; /* candidate files to execve, in PATH order */
 	int err;	    /* set by the child only just before _exit */
+	enum spawn_step step;
 };
+
+void
+spawn_req_init(struct spawn_req *req, char *const *argv, char *const *envp)
+{
+	memset(req, 0, sizeof(*req));
+	req->argv = argv;
+	req->envp = envp;
+	req->session = SPAWN_NEW_SESSION;
+	req->tty_fd = -1;
+	req->umask = -1;
+	req->rlimit_nofile = -1;
+	req->stdio[0] = req->stdio[1] = req->stdio[2] = -1;
+	req->extra_fd = -1;
+}
 
 /*
  * Runs in the child, on child_stack, sharing sexton's memory: raw system
@@ -54,6 +73,71 @@ child_setup_session(const struct spawn_req *req)
 	return 0;
 }
 
+/* Group list first: after setuid we may no longer change it. Raw
+ * syscalls: glibc's wrappers would try to signal "other threads". */
+__attribute__((no_sanitize("address", "undefined"))) static int
+child_set_ids(const struct spawn_req *req)
+{
+	if (syscall(SYS_setgroups, req->ngroups, req->groups) < 0)
+		return -1;
+	if (syscall(SYS_setresgid, req->gid, req->gid, req->gid) < 0)
+		return -1;
+	return (int)syscall(SYS_setresuid, req->uid, req->uid, req->uid);
+}
+
+/* dup2 onto a target; when source and target are the same fd, dup2 is a
+ * no-op and the close-on-exec flag must be cleared by hand. */
+__attribute__((no_sanitize("address", "undefined"))) static int
+child_move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
+}
+
+__attribute__((no_sanitize("address", "undefined"))) static int
+child_setup_fds(const struct spawn_req *req)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (req->stdio[i] >= 0 && child_move_fd(req->stdio[i], i) < 0)
+			return -1;
+	if (req->extra_fd >= 0 && child_move_fd(req->extra_fd, req->extra_fd_target) < 0)
+		return -1;
+	return 0;
+}
+
+/* Everything between clone and execve; sets *STEP to the failing step. */
+__attribute__((no_sanitize("address", "undefined"))) static int
+child_prepare(const struct spawn_req *req, enum spawn_step *step)
+{
+	struct rlimit rl;
+
+	*step = SPAWN_STEP_SESSION;
+	if (child_setup_session(req) < 0)
+		return -1;
+	*step = SPAWN_STEP_FDS;
+	if (child_setup_fds(req) < 0)
+		return -1;
+	*step = SPAWN_STEP_RLIMIT;
+	if (req->rlimit_nofile >= 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)req->rlimit_nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
+	*step = SPAWN_STEP_IDS;
+	if (req->set_ids && child_set_ids(req) < 0)
+		return -1;
+	*step = SPAWN_STEP_CHDIR;
+	if (req->directory && chdir(req->directory) < 0)
+		return -1;
+	if (req->umask >= 0)
+		umask((mode_t)req->umask);
+	*step = SPAWN_STEP_EXEC;
+	return 0;
+}
+
 __attribute__((no_sanitize("address", "undefined"))) static int
 child_main(void *arg)
 {
@@ -62,7 +146,7 @@ child_main(void *arg)
 	int saw_eacces = 0;
 	size_t i;
 
-	if (child_setup_session(c->req) < 0) {
+	if (child_prepare(c->req, &c->step) < 0) {
 		c->err = errno;
 		_exit(126);
 	}
@@ -131,8 +215,16 @@ free_candidates(char **paths)
 int
 spawn_process(const struct spawn_req *req, pid_t *pid)
 {
+	enum spawn_step step;
+
+	return spawn_process_step(req, pid, &step);
+}
+
+int
+spawn_process_step(const struct spawn_req *req, pid_t *pid, enum spawn_step *step)
+{
 	const char *path_env = getenv("PATH");
-	struct spawn_child c = { .req = req, .err = 0 };
+	struct spawn_child c = { .req = req, .err = 0, .step = SPAWN_STEP_SESSION };
 	char **paths;
 	pid_t child;
 
@@ -149,6 +241,7 @@ spawn_process(const struct spawn_req *req, pid_t *pid)
 	*pid = child;
 	/* The child writes c.err only right before _exit: still 0 means execve
 	 * succeeded (CLONE_VFORK resumed us at the exec). */
+	*step = c.step;
 	return c.err ? -c.err : 0;
 }
 

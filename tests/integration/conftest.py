@@ -1,6 +1,7 @@
 """Harness: run the real sexton binary, usually as PID 1 of a new PID
 namespace (unshare --pid --fork --mount-proc), and look at it from outside."""
 import os
+import re
 import pathlib
 import signal
 import subprocess
@@ -51,7 +52,8 @@ def wait_for(predicate, timeout=5.0, interval=0.01, what="condition"):
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for "
+                         f"{what() if callable(what) else what}")
 
 
 class Run:
@@ -140,3 +142,116 @@ def recorder(tmp_path):
     rec = Recorder(tmp_path / "signals")
     rec.argv = [PYTHON, str(HELPERS / "recorder.py"), str(rec.path)]
     return rec
+
+
+class Daemon:
+    """sexton running on a configuration, its stdout and stderr going to
+    files so a test can wait for log lines while it runs."""
+
+    def __init__(self, tmp_path, conf, args=(), command=(), pid1=True):
+        self.dir = tmp_path
+        self.conf = tmp_path / "sexton.conf"
+        self.conf.write_text(conf)
+        self.stdout_path = tmp_path / "stdout"
+        self.stderr_path = tmp_path / "stderr"
+        argv = [SEXTON, "-c", str(self.conf), *args]
+        if command:
+            argv += ["--", *command]
+        if pid1:
+            argv = UNSHARE + argv
+        self.started = time.monotonic()
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                         env={**os.environ, "SEXTON_ETC_DIR": str(FIXTURE_ETC)})
+        self.pid1 = pid1
+
+    @property
+    def sexton_pid(self):
+        if not self.pid1:
+            return self.proc.pid
+        return wait_for(lambda: children_of(self.proc.pid), what="sexton to start")[0]
+
+    def log(self):
+        return self.stderr_path.read_text(errors="replace")
+
+    def out(self):
+        return self.stdout_path.read_text(errors="replace")
+
+    def wait_log(self, pattern, timeout=5, count=1):
+        """Wait until PATTERN (a regex) matches COUNT times in the log."""
+        rx = re.compile(pattern, re.M)
+
+        def found():
+            hits = rx.findall(self.log())
+            if len(hits) >= count:
+                return hits
+            if self.proc.poll() is not None and len(rx.findall(self.log())) < count:
+                raise AssertionError(f"sexton exited ({self.proc.returncode}) before log "
+                                     f"{pattern!r}\n--- log:\n{self.log()}")
+            return None
+
+        return wait_for(found, timeout,
+                        what=lambda: f"log {pattern!r} x{count}\n--- log:\n{self.log()}")
+
+    def wait_out(self, pattern, timeout=5):
+        rx = re.compile(pattern, re.M)
+        return wait_for(lambda: rx.search(self.out()), timeout, what=f"stdout {pattern!r}")
+
+    def started_pid(self, name, nth=-1):
+        pids = re.findall(rf"service {re.escape(name)}: started, pid (\d+)", self.log())
+        return int(pids[nth]) if pids else None
+
+    def signal(self, sig):
+        os.kill(self.sexton_pid, sig)
+
+    def reload(self, conf):
+        self.conf.write_text(conf)
+        self.signal(signal.SIGHUP)
+
+    def stop(self, timeout=20):
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def wait(self, timeout=20):
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("sexton did not exit\n--- log:\n" + self.log())
+        self.elapsed = time.monotonic() - self.started
+        log = self.log()
+        assert "Sanitizer" not in log and "runtime error:" not in log, log
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def write_script(directory, name, body):
+    """A shell script for a service command: configuration lines hold at
+    most 199 characters and test paths are long."""
+    path = directory / f"{name}.sh"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return path
+
+
+FIXTURE_ETC = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "etc"
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    daemons = []
+
+    def start(conf, **kw):
+        d = Daemon(tmp_path, conf, **kw)
+        daemons.append(d)
+        return d
+
+    yield start
+    for d in daemons:
+        d.kill()

@@ -1,0 +1,728 @@
+/* service — see include/service.h. */
+#include "service.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envfile.h"
+#include "log.h"
+#include "output.h"
+#include "signames.h"
+#include "spawn.h"
+#include "supervisor.h"
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define READY_READ_MAX 256 /* bytes read from ready_fd per wake-up */
+
+#define SVC_STATE_NAME(id, name) [id] = name,
+static const char *const state_names[] = { SVC_STATES(SVC_STATE_NAME) };
+#undef SVC_STATE_NAME
+
+static void spawn_service(struct service *svc);
+static void begin_stop(struct service *svc, enum svc_after_stop after);
+
+const char *
+svc_state_name(enum svc_state state)
+{
+	return state_names[state];
+}
+
+bool
+svc_has_process(const struct service *svc)
+{
+	return svc->state == SVC_STARTING || svc->state == SVC_RUNNING ||
+	       svc->state == SVC_STOPPING;
+}
+
+bool
+svc_is_up(const struct service *svc)
+{
+	return (svc->state == SVC_RUNNING && svc->ready) || svc->state == SVC_DONE;
+}
+
+int
+svc_exit_code(const struct service *svc)
+{
+	const int st = svc->last_status;
+
+	if (!svc->has_last_exit)
+		return 1;
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+static void
+set_state(struct service *svc, enum svc_state state)
+{
+	int old = (int)svc->state;
+
+	if (svc->state == state)
+		return;
+	svc->state = state;
+	svc->state_since = ev_now(svc->sup->loop);
+	log_debug("service %s: %s -> %s", svc->name, state_names[old], state_names[state]);
+	sup_service_changed(svc->sup, svc, old);
+}
+
+static void
+arm_timer(struct service *svc, double seconds)
+{
+	ev_timer_stop(svc->sup->loop, &svc->timer);
+	if (seconds <= 0)
+		return;
+	ev_timer_set(&svc->timer, seconds, 0.);
+	ev_timer_start(svc->sup->loop, &svc->timer);
+}
+
+static void
+fail(struct service *svc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+fail(struct service *svc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(svc->reason, sizeof(svc->reason), fmt, ap);
+	va_end(ap);
+	log_error("service %s: %s", svc->name, svc->reason);
+	arm_timer(svc, 0);
+	set_state(svc, SVC_FAILED);
+}
+
+/* ---- readiness ---------------------------------------------------------- */
+
+static void
+close_ready_pipe(struct service *svc)
+{
+	if (svc->ready_rd < 0)
+		return;
+	ev_io_stop(svc->sup->loop, &svc->ready_io);
+	close(svc->ready_rd);
+	svc->ready_rd = -1;
+}
+
+static void
+on_ready_fd(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct service *svc = container_of(w, struct service, ready_io);
+	char buf[READY_READ_MAX];
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = read(svc->ready_rd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && memchr(buf, '\n', (size_t)n)) {
+		close_ready_pipe(svc); /* the protocol is one newline */
+		svc_step(svc, SVC_EV_READY);
+		return;
+	}
+	if (n <= 0)
+		close_ready_pipe(svc); /* closed without a newline: never ready this way */
+}
+
+static void
+on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	svc_step(container_of(w, struct service, watchdog), SVC_EV_WATCHDOG);
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	svc_step(container_of(w, struct service, timer), SVC_EV_TIMER);
+}
+
+void
+svc_notify(struct service *svc, const struct notify_msg *msg, pid_t sender)
+{
+	if (msg->has_status)
+		memcpy(svc->status_text, msg->status, sizeof(svc->status_text));
+	if (msg->mainpid > 0 && msg->mainpid != svc->pid && svc_has_process(svc)) {
+		log_debug("service %s: MAINPID=%d (from %d)", svc->name, (int)msg->mainpid,
+			  (int)sender);
+		sup_track_pid(svc->sup, svc, svc->pid, msg->mainpid);
+		svc->pid = msg->mainpid;
+	}
+	if (msg->ready)
+		svc_step(svc, SVC_EV_READY);
+	if (msg->watchdog && svc->cfg && svc->cfg->watchdog > 0 && svc->state == SVC_RUNNING)
+		ev_timer_again(svc->sup->loop, &svc->watchdog);
+	if (msg->stopping)
+		log_debug("service %s: STOPPING=1", svc->name);
+}
+
+/* ---- spawning ----------------------------------------------------------- */
+
+/* sexton's environment, then environment_file, then environment, then
+ * NOTIFY_SOCKET: later wins. */
+static int
+build_env(struct service *svc, struct env_vec *env)
+{
+	extern char **environ;
+	const struct cfg_service *c = svc->cfg;
+	char buf[160];
+	char **e;
+	int rc;
+
+	for (e = environ; *e; e++)
+		if (env_push(env, *e) < 0)
+			return -ENOMEM;
+	if (c->environment_file) {
+		rc = envfile_read(c->environment_file, env);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			log_warn("service %s: %s:%d: not KEY=VALUE, ignored", svc->name,
+				 c->environment_file, rc);
+	}
+	for (e = c->env; e && *e; e++)
+		if (env_push(env, *e) < 0)
+			return -ENOMEM;
+	if (c->type == SVC_NOTIFY && svc->sup->notify_addr[0]) {
+		snprintf(buf, sizeof(buf), "NOTIFY_SOCKET=%s", svc->sup->notify_addr);
+		if (env_push(env, buf) < 0)
+			return -ENOMEM;
+	}
+	env_dedupe(env);
+	return 0;
+}
+
+static void
+fill_ids(const struct cfg_service *c, struct spawn_req *req)
+{
+	if (!c->has_user && !c->has_group)
+		return;
+	req->set_ids = true;
+	req->uid = c->has_user ? c->uid : getuid();
+	req->gid = c->gid;
+	req->groups = c->groups;
+	req->ngroups = c->ngroups;
+	if (!c->has_group && !c->has_user)
+		req->gid = getgid();
+	if (c->has_group && !c->has_user) {
+		req->groups = &req->gid; /* group alone: that group only */
+		req->ngroups = 1;
+	}
+}
+
+/* Wire stdout/stderr. Returns the write end the child gets (to close in
+ * the parent afterwards), -1 when none was created, or -errno. */
+static int
+setup_output(struct service *svc, struct spawn_req *req)
+{
+	const struct cfg_service *c = svc->cfg;
+	int child_fd = -1, rc;
+
+	switch (c->output) {
+	case OUT_INHERIT: return -1;
+	case OUT_NULL: req->stdio[1] = req->stdio[2] = svc->sup->devnull; return -1;
+	case OUT_TAGGED:
+	case OUT_FILE: {
+		const struct svc_out_params p = {
+			.name = svc->name,
+			.kind = c->output == OUT_FILE ? OUT_KIND_FILE : OUT_KIND_TAGGED,
+			.sink = svc->sup->sink,
+			.ring = svc->ring,
+			.path = c->output_path,
+			.max_size = c->log_max_size,
+			.keep = c->log_keep,
+		};
+
+		rc = svc_out_open(&svc->out, svc->sup->loop, &p, &child_fd);
+		if (rc < 0)
+			return rc;
+		req->stdio[1] = req->stdio[2] = child_fd;
+		return child_fd;
+	}
+	}
+	return -1;
+}
+
+/* A pipe whose write end the child gets as fd ready_fd. */
+static int
+setup_ready_fd(struct service *svc, struct spawn_req *req)
+{
+	int fds[2];
+
+	if (svc->cfg->ready_fd < 0)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	svc->ready_rd = fds[0];
+	ev_io_init(&svc->ready_io, on_ready_fd, fds[0], EV_READ);
+	ev_io_start(svc->sup->loop, &svc->ready_io);
+	req->extra_fd = fds[1];
+	req->extra_fd_target = svc->cfg->ready_fd;
+	return fds[1];
+}
+
+static const char *
+step_text(enum spawn_step step)
+{
+	switch (step) {
+	case SPAWN_STEP_SESSION: return "cannot start a session";
+	case SPAWN_STEP_IDS: return "cannot switch user/group";
+	case SPAWN_STEP_CHDIR: return "cannot change directory";
+	case SPAWN_STEP_RLIMIT: return "cannot set rlimit_nofile";
+	case SPAWN_STEP_FDS: return "cannot set up file descriptors";
+	case SPAWN_STEP_EXEC: return "cannot exec";
+	}
+	return "cannot start";
+}
+
+/* Would one more start now exceed start_limit? (Checked before a backoff,
+ * so a service that will fail anyway does not first sit out the delay.) */
+static bool
+start_limit_reached(const struct service *svc)
+{
+	const struct cfg_service *c = svc->cfg;
+
+	return c->start_limit_burst > 0 && svc->limit_window_starts >= c->start_limit_burst &&
+	       ev_now(svc->sup->loop) - svc->limit_window_start <= c->start_limit_interval;
+}
+
+/* More than start_limit_burst starts inside the window: give up. */
+static bool
+start_limit_hit(struct service *svc)
+{
+	const struct cfg_service *c = svc->cfg;
+	double now = ev_now(svc->sup->loop);
+
+	if (c->start_limit_burst == 0)
+		return false;
+	if (svc->limit_window_starts == 0 || now - svc->limit_window_start > c->start_limit_interval) {
+		svc->limit_window_start = now;
+		svc->limit_window_starts = 0;
+	}
+	return ++svc->limit_window_starts > c->start_limit_burst;
+}
+
+static int
+do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, int *ready_wr)
+{
+	struct env_vec env = { 0 };
+	struct spawn_req req;
+	int rc;
+
+	*step = SPAWN_STEP_SESSION;
+	rc = build_env(svc, &env);
+	if (rc < 0) {
+		env_free(&env);
+		return rc;
+	}
+	spawn_req_init(&req, svc->cfg->argv, env.v);
+	req.stdio[0] = svc->sup->devnull;
+	fill_ids(svc->cfg, &req);
+	req.directory = svc->cfg->directory;
+	req.umask = svc->cfg->umask;
+	req.rlimit_nofile = svc->cfg->rlimit_nofile;
+	*out_fd = setup_output(svc, &req);
+	*ready_wr = setup_ready_fd(svc, &req);
+	if (*out_fd < -1 || *ready_wr < -1)
+		rc = *out_fd < -1 ? *out_fd : *ready_wr;
+	else
+		rc = spawn_process_step(&req, pid, step);
+	env_free(&env);
+	return rc;
+}
+
+static void
+spawn_service(struct service *svc)
+{
+	const struct cfg_service *c = svc->cfg;
+	enum spawn_step step;
+	int rc, out_fd = -1, ready_wr = -1;
+	pid_t pid = -1;
+
+	if (start_limit_hit(svc)) {
+		fail(svc, "start limit hit (%u starts in %g s)", c->start_limit_burst,
+		     c->start_limit_interval);
+		return;
+	}
+	svc->ready = false;
+	svc->killed = svc->stuck = false;
+	svc->status_text[0] = '\0';
+	rc = do_spawn(svc, &pid, &step, &out_fd, &ready_wr);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (ready_wr >= 0)
+		close(ready_wr);
+	if (pid > 0)
+		sup_track_pid(svc->sup, svc, 0, pid); /* even a failed exec must be reaped as ours */
+	svc->pid = pid > 0 ? pid : 0;
+	if (rc < 0) {
+		close_ready_pipe(svc);
+		if (pid > 0) { /* the child exited with the shell's code for it */
+			svc->has_last_exit = true;
+			svc->last_status = spawn_exec_exit_code(-rc) << 8;
+		}
+		fail(svc, "%s %s: %s", step_text(step),
+		     step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],
+		     strerror(-rc));
+		return;
+	}
+	if (svc->starts++)
+		svc->restarts++;
+	svc->started_at = ev_now(svc->sup->loop);
+	log_info("service %s: started, pid %d", svc->name, (int)pid);
+	if (c->type == SVC_SIMPLE) {
+		svc->ready = true;
+		set_state(svc, SVC_RUNNING);
+		return;
+	}
+	arm_timer(svc, c->type == SVC_NOTIFY ? c->ready_timeout : 0);
+	set_state(svc, SVC_STARTING);
+}
+
+/* ---- stopping and exits --------------------------------------------------- */
+
+int
+svc_signal(struct service *svc, int sig)
+{
+	if (svc->pid <= 0)
+		return -ESRCH;
+	/* The service leads its own session and group: reach its children too. */
+	if (kill(-svc->pid, sig) == 0 || kill(svc->pid, sig) == 0)
+		return 0;
+	return -errno;
+}
+
+static double
+stop_timeout_of(const struct service *svc)
+{
+	return svc->cfg ? svc->cfg->stop_timeout : 10.0;
+}
+
+static void
+begin_stop(struct service *svc, enum svc_after_stop after)
+{
+	int sig = svc->cfg ? svc->cfg->stop_signal : SIGTERM;
+
+	svc->after_stop = after;
+	ev_timer_stop(svc->sup->loop, &svc->watchdog);
+	svc_signal(svc, sig);
+	if (sig != SIGCONT)
+		svc_signal(svc, SIGCONT); /* a stopped process cannot act on the signal */
+	arm_timer(svc, stop_timeout_of(svc));
+	set_state(svc, SVC_STOPPING);
+}
+
+static void
+on_stop_timer(struct service *svc)
+{
+	if (!svc->killed) {
+		log_warn("service %s: still running %g s after stop signal: sending SIGKILL",
+			 svc->name, stop_timeout_of(svc));
+		svc->killed = true;
+		svc_signal(svc, SIGKILL);
+		if (svc->sup->stopping_all) {
+			/* Shutdown: the sweep waits kill_timeout for every process at
+			 * once; waiting here too would add it twice to the bound. */
+			svc->after_stop = SVC_AFTER_NOTHING;
+			set_state(svc, SVC_STOPPED);
+			return;
+		}
+		arm_timer(svc, sup_kill_timeout(svc->sup));
+		return;
+	}
+	/* SIGKILL did not work: the process sleeps in the kernel (D state).
+	 * Waiting longer cannot help; its exit will still be reaped. */
+	svc->stuck = true;
+	log_error("service %s: pid %d still alive %g s after SIGKILL: stuck in the kernel",
+		  svc->name, (int)svc->pid, sup_kill_timeout(svc->sup));
+	svc->after_stop = SVC_AFTER_NOTHING;
+	set_state(svc, SVC_STOPPED);
+}
+
+static double
+backoff_delay(const struct service *svc)
+{
+	const struct cfg_service *c = svc->cfg;
+	double d = c->restart_delay * pow(2.0, svc->failures > 0 ? svc->failures - 1 : 0);
+
+	return d > c->restart_delay_max ? c->restart_delay_max : d;
+}
+
+static void
+enter_backoff(struct service *svc)
+{
+	double delay;
+
+	svc->failures++;
+	delay = backoff_delay(svc);
+	log_info("service %s: restarting in %g s", svc->name, delay);
+	arm_timer(svc, delay);
+	set_state(svc, SVC_BACKOFF);
+}
+
+static void
+describe_exit(int st, char *buf, size_t len)
+{
+	char name[16];
+
+	if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by SIG%s", sig_name(WTERMSIG(st), name, sizeof(name)));
+	else
+		snprintf(buf, len, "exited with code %d", WEXITSTATUS(st));
+}
+
+/* The process ended on its own (not asked to stop). */
+static void
+on_unexpected_exit(struct service *svc)
+{
+	const struct cfg_service *c = svc->cfg;
+	bool clean = WIFEXITED(svc->last_status) && WEXITSTATUS(svc->last_status) == 0;
+	bool again;
+	char how[64];
+
+	describe_exit(svc->last_status, how, sizeof(how));
+	if (c->type == SVC_ONESHOT) {
+		svc->want_up = false;
+		if (clean) {
+			log_info("service %s: done", svc->name);
+			set_state(svc, SVC_DONE);
+		} else {
+			fail(svc, "%s", how);
+		}
+		return;
+	}
+	if (ev_now(svc->sup->loop) - svc->started_at > c->restart_delay_max)
+		svc->failures = 0; /* it ran long enough: start the backoff over */
+	again = svc->want_up && !svc->sup->stopping_all &&
+		(c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && !clean));
+	if (again && start_limit_reached(svc)) {
+		log_warn("service %s: %s", svc->name, how);
+		fail(svc, "start limit hit (%u starts in %g s)", c->start_limit_burst,
+		     c->start_limit_interval);
+		return;
+	}
+	if (again) {
+		log_warn("service %s: %s", svc->name, how);
+		enter_backoff(svc);
+		return;
+	}
+	svc->want_up = false; /* it ended and stays ended: not for the evaluator to revive */
+	if (clean) {
+		log_info("service %s: %s", svc->name, how);
+		set_state(svc, SVC_STOPPED);
+	} else {
+		fail(svc, "%s", how);
+	}
+}
+
+static void
+on_stopped_exit(struct service *svc)
+{
+	arm_timer(svc, 0);
+	switch (svc->after_stop) {
+	case SVC_AFTER_START:
+		svc->after_stop = SVC_AFTER_NOTHING;
+		set_state(svc, SVC_STOPPED);
+		if (svc->want_up && !svc->sup->stopping_all)
+			spawn_service(svc);
+		return;
+	case SVC_AFTER_FAILURE:
+		svc->after_stop = SVC_AFTER_NOTHING;
+		if (svc->want_up && !svc->sup->stopping_all && svc->cfg->restart != RESTART_NEVER)
+			enter_backoff(svc);
+		else
+			set_state(svc, SVC_FAILED);
+		return;
+	case SVC_AFTER_NOTHING:
+		set_state(svc, SVC_STOPPED);
+		return;
+	}
+}
+
+static void
+on_exit_event(struct service *svc)
+{
+	enum svc_state was = svc->state;
+
+	svc->ready = false;
+	svc->pid = 0;
+	ev_timer_stop(svc->sup->loop, &svc->watchdog);
+	close_ready_pipe(svc);
+	if (svc->out) {
+		svc_out_close(svc->out);
+		svc->out = NULL;
+	}
+	if (was == SVC_STOPPING)
+		on_stopped_exit(svc);
+	else if (was == SVC_STARTING || was == SVC_RUNNING)
+		on_unexpected_exit(svc);
+	/* FAILED/STOPPED: a failed exec or a stuck process finally reaped. */
+}
+
+/* ---- the state machine ---------------------------------------------------- */
+
+static void
+on_start(struct service *svc)
+{
+	svc->want_up = true;
+	switch (svc->state) {
+	case SVC_FAILED:
+	case SVC_DONE:
+		svc->failures = 0;
+		svc->limit_window_starts = 0; /* an explicit start forgives */
+		svc->reason[0] = '\0';
+		/* fall through */
+	case SVC_STOPPED:
+		if (svc->pid > 0) /* a stuck process still holds the slot */
+			return;
+		spawn_service(svc);
+		return;
+	case SVC_BACKOFF:
+	case SVC_STARTING:
+	case SVC_RUNNING:
+		return;
+	case SVC_STOPPING:
+		svc->after_stop = SVC_AFTER_START;
+		return;
+	}
+}
+
+static void
+on_stop(struct service *svc)
+{
+	svc->want_up = false;
+	switch (svc->state) {
+	case SVC_STARTING:
+	case SVC_RUNNING:
+		begin_stop(svc, SVC_AFTER_NOTHING);
+		return;
+	case SVC_STOPPING:
+		svc->after_stop = SVC_AFTER_NOTHING;
+		return;
+	case SVC_BACKOFF:
+		arm_timer(svc, 0);
+		set_state(svc, SVC_STOPPED);
+		return;
+	case SVC_STOPPED:
+	case SVC_FAILED:
+	case SVC_DONE:
+		return;
+	}
+}
+
+static void
+on_timer_event(struct service *svc)
+{
+	switch (svc->state) {
+	case SVC_BACKOFF:
+		set_state(svc, SVC_STOPPED);
+		spawn_service(svc);
+		return;
+	case SVC_STARTING:
+		snprintf(svc->reason, sizeof(svc->reason), "not ready after %g s",
+			 svc->cfg->ready_timeout);
+		log_error("service %s: %s: stopping it", svc->name, svc->reason);
+		begin_stop(svc, SVC_AFTER_FAILURE);
+		return;
+	case SVC_STOPPING:
+		on_stop_timer(svc);
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+on_ready(struct service *svc)
+{
+	if (svc->state != SVC_STARTING)
+		return;
+	arm_timer(svc, 0);
+	svc->ready = true;
+	if (svc->cfg->watchdog > 0) {
+		svc->watchdog.repeat = svc->cfg->watchdog;
+		ev_timer_again(svc->sup->loop, &svc->watchdog);
+	}
+	log_info("service %s: ready", svc->name);
+	set_state(svc, SVC_RUNNING);
+}
+
+void
+svc_step(struct service *svc, enum svc_event ev)
+{
+	switch (ev) {
+	case SVC_EV_START: on_start(svc); return;
+	case SVC_EV_STOP: on_stop(svc); return;
+	case SVC_EV_RESTART:
+		svc->want_up = true;
+		if (svc->state == SVC_STARTING || svc->state == SVC_RUNNING)
+			begin_stop(svc, SVC_AFTER_START);
+		else
+			on_start(svc);
+		return;
+	case SVC_EV_READY: on_ready(svc); return;
+	case SVC_EV_EXIT: on_exit_event(svc); return;
+	case SVC_EV_TIMER: on_timer_event(svc); return;
+	case SVC_EV_WATCHDOG:
+		if (svc->state != SVC_RUNNING)
+			return;
+		snprintf(svc->reason, sizeof(svc->reason), "watchdog timeout (no WATCHDOG=1 for %g s)",
+			 svc->cfg->watchdog);
+		log_error("service %s: %s: restarting", svc->name, svc->reason);
+		begin_stop(svc, SVC_AFTER_FAILURE);
+		return;
+	}
+}
+
+struct service *
+svc_new(struct supervisor *sup, const struct cfg_service *cfg)
+{
+	struct service *svc = calloc(1, sizeof(*svc));
+
+	if (!svc)
+		return NULL;
+	svc->name = strdup(cfg->name);
+	if (!svc->name || line_ring_new(&svc->ring, OUT_RING_LINES) < 0) {
+		free(svc->name);
+		line_ring_free(svc->ring);
+		free(svc);
+		return NULL;
+	}
+	svc->cfg = cfg;
+	svc->sup = sup;
+	svc->state = SVC_STOPPED;
+	svc->ready_rd = -1;
+	ev_init(&svc->timer, on_timer);
+	ev_init(&svc->watchdog, on_watchdog);
+	return svc;
+}
+
+void
+svc_free(struct service *svc)
+{
+	if (!svc)
+		return;
+	ev_timer_stop(svc->sup->loop, &svc->timer);
+	ev_timer_stop(svc->sup->loop, &svc->watchdog);
+	close_ready_pipe(svc);
+	if (svc->out)
+		svc_out_close(svc->out);
+	line_ring_free(svc->ring);
+	free(svc->deps);
+	free(svc->dependents);
+	free(svc->name);
+	free(svc);
+}

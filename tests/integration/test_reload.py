@@ -1,0 +1,42 @@
+"""SIGHUP reload applies the difference; a bad file changes nothing."""
+import re
+import signal
+import time
+
+from conftest import wait_for
+
+HEAD = "[sexton]\nstop_timeout = 2\n\n"
+KEEP = "[service:keep]\ncommand = sleep 100\n\n"
+CHANGE = "[service:change]\ncommand = sleep {n}\n\n"
+GONE = "[service:gone]\ncommand = sleep 102\n\n"
+NEW = "[service:new]\ncommand = sleep 103\n\n"
+
+
+def test_reload_adds_removes_restarts_changed_keeps_unchanged(daemon):
+    d = daemon(HEAD + KEEP + CHANGE.format(n=200) + GONE)
+    for name in ("keep", "change", "gone"):
+        d.wait_log(rf"service {name}: started")
+    keep_pid, change_pid = d.started_pid("keep"), d.started_pid("change")
+    d.reload(HEAD + KEEP + CHANGE.format(n=201) + NEW)
+    d.wait_log(r"service new: started")
+    d.wait_log(r"service gone: removed")
+    d.wait_log(r"service change: started", count=2)
+    assert d.started_pid("keep") == keep_pid
+    assert len(re.findall(r"service keep: started", d.log())) == 1
+    assert d.started_pid("change") != change_pid
+    assert d.stop() == 0
+
+
+def test_bad_reload_changes_nothing(daemon):
+    d = daemon(HEAD + KEEP + GONE)
+    d.wait_log(r"service gone: started")
+    before = d.log()
+    d.reload(HEAD + KEEP + "[service:broken]\ncommand = x\nnonsense = 1\n" + NEW)
+    d.wait_log(r"reload: 1 error\(s\): configuration unchanged")
+    assert re.search(r"reload: .*sexton\.conf:\d+: .*nonsense", d.log())
+    time.sleep(0.3)
+    after = d.log()[len(before):]
+    assert "started" not in after and "stopping" not in after and "removed" not in after
+    assert d.stop() == 0
+    # both original services were still there to be stopped
+    assert len(re.findall(r"service (keep|gone): started", d.log())) == 2

@@ -1,0 +1,322 @@
+"""Supervisor mode: services from an INI file, their states, restarts,
+credentials, dependencies and stop sequence, with sexton as PID 1."""
+import os
+import pathlib
+import re
+import signal
+import time
+
+import pytest
+
+from conftest import HELPERS, PYTHON, SEXTON, wait_for, write_script
+
+
+def conf(*sections, head="[sexton]\nstop_timeout = 2\nkill_timeout = 1\n"):
+    return head + "\n" + "\n\n".join(sections) + "\n"
+
+
+def test_simple_service_runs_and_stops_cleanly(daemon):
+    d = daemon(conf("[service:web]\ncommand = sleep 100"))
+    d.wait_log(r"service web: started, pid \d+")
+    assert d.stop() == 0
+    assert d.elapsed < 5
+
+
+def test_exit_zero_without_restart_is_stopped(daemon):
+    d = daemon(conf("[service:once]\ncommand = true\nrestart = on-failure\n"
+                    "[service:keep]\ncommand = sleep 100"))
+    d.wait_log(r"service once: exited with code 0")
+    time.sleep(0.3)
+    assert len(re.findall(r"service once: started", d.log())) == 1
+    assert d.stop() == 0
+
+
+def test_backoff_doubles_then_start_limit_fails(daemon, tmp_path):
+    stamps = tmp_path / "stamps"
+    d = daemon(conf(f"[service:crash]\ncommand = sh -c 'date +%s.%N >> {stamps}; exit 3'\n"
+                    "restart_delay = 0.2\nrestart_delay_max = 5\nstart_limit = 4/30"))
+    d.wait_log(r"service crash: start limit hit \(4 starts in 30 s\)", timeout=10)
+    t = [float(x) for x in stamps.read_text().split()]
+    assert len(t) == 4
+    gaps = [b - a for a, b in zip(t, t[1:])]
+    # 0.2, 0.4, 0.8 s (+ spawn time)
+    for gap, want in zip(gaps, [0.2, 0.4, 0.8]):
+        assert want - 0.02 < gap < want + 0.15, gaps
+    assert d.stop() == 0
+
+
+def test_backoff_is_capped_at_restart_delay_max(daemon, tmp_path):
+    stamps = tmp_path / "stamps"
+    d = daemon(conf(f"[service:crash]\ncommand = sh -c 'date +%s.%N >> {stamps}; exit 1'\n"
+                    "restart_delay = 0.1\nrestart_delay_max = 0.2\nstart_limit = 0/1"))
+    wait_for(lambda: stamps.exists() and len(stamps.read_text().split()) >= 5, 5)
+    t = [float(x) for x in stamps.read_text().split()]
+    gaps = [b - a for a, b in zip(t, t[1:])]
+    assert all(g < 0.35 for g in gaps[1:]), gaps
+    d.stop()
+
+
+def test_exec_failure_is_failed_with_errno_and_no_loop(daemon):
+    d = daemon(conf("[service:ghost]\ncommand = /nonexistent/bin --flag\nrestart = always\n"
+                    "[service:keep]\ncommand = sleep 100"))
+    d.wait_log(r"service ghost: cannot exec /nonexistent/bin: No such file or directory")
+    time.sleep(1)
+    assert len(re.findall("service ghost: cannot exec", d.log())) == 1
+    assert d.stop() == 0
+
+
+def test_chdir_failure_names_the_directory(daemon):
+    d = daemon(conf("[service:x]\ncommand = true\ndirectory = /nonexistent-dir"))
+    d.wait_log(r"service x: cannot change directory /nonexistent-dir: No such file or directory")
+    d.stop()
+
+
+def test_user_group_directory_umask_env_rlimit_applied(daemon, tmp_path):
+    import tempfile
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="sexton-ids-", dir="/tmp"))
+    shared.chmod(0o777)  # nobody must reach the script and the output file
+    out = shared / "out"
+    out.touch()
+    os.chmod(out, 0o666)
+    envf = tmp_path / "env"
+    envf.write_text("FROM_FILE=file\nOVERRIDE=file\n")
+    script = (f"grep -E '^(Uid|Gid|Groups):' /proc/self/status >> {out}; pwd >> {out}; "
+              f"umask >> {out}; echo $GREETING $FROM_FILE $OVERRIDE >> {out}; ulimit -n >> {out}")
+    who = write_script(shared, "who", script)
+    d = daemon(conf(f"[service:who]\ncommand = {who}\nuser = nobody\n"
+                    "group = www-data\ndirectory = /tmp\numask = 027\n"
+                    f"environment = GREETING=\"hello world\" OVERRIDE=conf\n"
+                    f"environment_file = {envf}\nrlimit_nofile = 512\nrestart = never"))
+    d.wait_log(r"service who: exited with code 0")
+    lines = out.read_text().splitlines()
+    assert lines[0].split()[1:] == ["65534"] * 4
+    assert lines[1].split()[1:] == ["33"] * 4
+    assert lines[2].split()[1:] == ["33"]
+    assert lines[3:] == ["/tmp", "0027", "hello world file conf", "512"]
+    d.stop()
+
+
+NOTIFY_SVC = f"{PYTHON} {HELPERS}/notify_service.py"
+
+
+def test_notify_ready_gates_dependents(daemon):
+    d = daemon(conf(f"[service:db]\ntype = notify\ncommand = {NOTIFY_SVC} --delay 0.8 --status serving",
+                    "[service:web]\ncommand = sleep 100\ndepends = db"))
+    d.wait_log(r"service db: started")
+    time.sleep(0.4)
+    assert "service web: started" not in d.log(), "web started before db was ready"
+    d.wait_log(r"service db: ready")
+    d.wait_log(r"service web: started")
+    log = d.log()
+    assert log.index("service db: ready") < log.index("service web: started")
+    assert d.stop() == 0
+
+
+def test_notify_ready_timeout_fails(daemon):
+    d = daemon(conf("[service:slow]\ntype = notify\ncommand = sleep 100\nready_timeout = 0.5\n"
+                    "restart = never"))
+    d.wait_log(r"service slow: not ready after 0.5 s: stopping it")
+    time.sleep(1)
+    assert len(re.findall(r"service slow: started", d.log())) == 1, "restart = never restarted"
+    assert d.stop() == 0
+
+
+def test_watchdog_miss_restarts_service(daemon):
+    d = daemon(conf("[service:wd]\ntype = notify\nwatchdog = 1\nrestart_delay = 0.1\n"
+                    f"command = {NOTIFY_SVC} --pings 10"))
+    d.wait_log(r"service wd: ready")
+    time.sleep(1.5)  # pinging every 0.2 s for 2 s: no timeout yet
+    assert "watchdog timeout" not in d.log()
+    d.wait_log(r"service wd: watchdog timeout \(no WATCHDOG=1 for 1 s\): restarting", timeout=4)
+    d.wait_log(r"service wd: started", count=2, timeout=4)
+    d.stop()
+
+
+def test_ready_fd_newline_protocol(daemon):
+    d = daemon(conf("[service:s6style]\ntype = notify\nready_fd = 3\n"
+                    "command = sh -c 'sleep 0.5; echo >&3; exec sleep 100'",
+                    "[service:after]\ncommand = sleep 100\ndepends = s6style"))
+    d.wait_log(r"service s6style: ready")
+    d.wait_log(r"service after: started")
+    assert d.log().index("s6style: ready") < d.log().index("service after: started")
+    d.stop()
+
+
+def test_oneshot_gates_and_failed_oneshot_blocks(daemon):
+    d = daemon(conf("[service:migrate]\ntype = oneshot\ncommand = sh -c 'sleep 0.3'",
+                    "[service:app]\ncommand = sleep 100\ndepends = migrate",
+                    "[service:badinit]\ntype = oneshot\ncommand = sh -c 'exit 4'",
+                    "[service:blocked]\ncommand = sleep 100\ndepends = badinit"))
+    d.wait_log(r"service migrate: done")
+    d.wait_log(r"service app: started")
+    d.wait_log(r"service badinit: exited with code 4")
+    d.wait_log(r"service blocked: not started: dependency badinit failed")
+    time.sleep(0.3)
+    assert "service blocked: started" not in d.log()
+    d.stop()
+
+
+def test_dependency_start_and_reverse_stop_order(daemon, tmp_path):
+    order = tmp_path / "order"
+
+    def svc(name, deps=""):
+        cmd = write_script(tmp_path, name, f"echo start {name} >> {order}\n"
+                           f"trap 'echo stop {name} >> {order}; exit 0' TERM\n"
+                           "while :; do sleep 0.05; done")
+        return f"[service:{name}]\ncommand = {cmd}\n" + (f"depends = {deps}\n" if deps else "")
+
+    d = daemon(conf(svc("web", "app"), svc("app", "db cache"), svc("db"), svc("cache")))
+    d.wait_log(r"service web: started")
+    time.sleep(0.3)
+    assert d.stop() == 0
+    # Start order from sexton's log: a simple service is up once spawned,
+    # so the services' own writes may race; stops wait for each exit.
+    started = re.findall(r"service (\w+): started", d.log())
+    assert started.index("db") < started.index("app") > started.index("cache")
+    assert started.index("app") < started.index("web")
+    lines = order.read_text().splitlines()
+    pos = {l: i for i, l in enumerate(lines)}
+    assert pos["stop web"] < pos["stop app"] < pos["stop db"]
+    assert pos["stop app"] < pos["stop cache"]
+
+
+def test_stop_escalates_to_sigkill_and_exit_1(daemon):
+    d = daemon(conf("[service:stubborn]\ncommand = sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\n"
+                    "stop_timeout = 0.5"))
+    d.wait_log(r"service stubborn: started")
+    time.sleep(0.2)
+    assert d.stop() == 1, d.log()
+    assert "service stubborn: still running 0.5 s after stop signal: sending SIGKILL" in d.log()
+    assert d.elapsed < 6
+
+
+def test_stop_signal_is_used(daemon, tmp_path):
+    got = tmp_path / "got"
+    d = daemon(conf(f"[service:q]\ncommand = sh -c 'trap \"echo QUIT > {got}; exit 0\" QUIT; "
+                    "while :; do sleep 0.05; done'\nstop_signal = QUIT"))
+    d.wait_log(r"service q: started")
+    time.sleep(0.2)
+    assert d.stop() == 0
+    assert got.read_text().strip() == "QUIT"
+
+
+def test_tagged_output(daemon):
+    d = daemon(conf("[service:web]\ncommand = sh -c 'echo hello; echo to stderr >&2; "
+                    "printf partial; sleep 100'\noutput = tagged"))
+    d.wait_out(r"^web \| hello$")
+    d.wait_out(r"^web \| to stderr$")
+    d.stop()
+    assert re.search(r"^web \| partial$", d.out(), re.M), d.out()
+
+
+def test_output_null_and_inherit(daemon):
+    d = daemon(conf("[service:quiet]\ncommand = sh -c 'echo secret; sleep 100'\noutput = null",
+                    "[service:loud]\ncommand = sh -c 'echo plain; sleep 100'\noutput = inherit"))
+    d.wait_out(r"^plain$")
+    time.sleep(0.2)
+    d.stop()
+    assert "secret" not in d.out()
+
+
+def test_file_output_rotates(daemon, tmp_path):
+    log = tmp_path / "svc.log"
+    d = daemon(conf(f"[service:chatty]\ncommand = sh -c 'i=0; while [ $i -lt 400 ]; do "
+                    f"echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; "
+                    f"sleep 100'\noutput = file:{log}\nlog_max_size = 4K\nlog_keep = 2"))
+    wait_for(lambda: log.exists() and "line-399-" in log.read_text(), 5)
+    d.stop()
+    rotated = sorted(p.name for p in tmp_path.glob("svc.log*"))
+    assert rotated == ["svc.log", "svc.log.1", "svc.log.2"]
+    for p in tmp_path.glob("svc.log*"):
+        assert p.stat().st_size <= 4096 + 100
+    tail = (tmp_path / "svc.log.2").read_text() + (tmp_path / "svc.log.1").read_text() + log.read_text()
+    nums = [int(m) for m in re.findall(r"line-(\d+)-", tail)]
+    assert nums == list(range(nums[0], 400)), "lines lost across rotation"
+
+
+def test_flood_without_newlines_does_not_stall(daemon):
+    d = daemon(conf("[service:flood]\ncommand = sh -c 'head -c 50000000 /dev/zero | tr \"\\\\0\" x; "
+                    "sleep 100'\noutput = tagged",
+                    "[service:tick]\ncommand = sh -c 'i=0; while :; do echo tick $i; i=$((i+1)); "
+                    "sleep 0.1; done'\noutput = tagged"))
+    d.wait_out(r"^tick \| tick 1$")
+    t0 = time.monotonic()
+    d.wait_out(r"^tick \| tick 25$", timeout=10)
+    assert time.monotonic() - t0 < 4.5, "tagged output of tick stalled during the flood"
+    d.stop()
+
+
+def test_bad_config_at_start_is_fatal_and_spawns_nothing(tmp_path):
+    import subprocess
+    marker = tmp_path / "spawned"
+    c = tmp_path / "bad.conf"
+    c.write_text(f"[service:a]\ncommand = touch {marker}\n\n[service:b]\ncommand = x\nbogus = 1\n"
+                 "[service:c]\ndepends = nowhere\ncommand = true\n")
+    p = subprocess.run([SEXTON, "-c", str(c)], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1
+    assert f"{c}:6: " in p.stderr and "bogus" in p.stderr
+    assert f"{c}:8: " in p.stderr and "nowhere" in p.stderr
+    assert not marker.exists()
+
+
+def test_check_config(tmp_path):
+    import subprocess
+    good = tmp_path / "good.conf"
+    good.write_text("[service:a]\ncommand = true\n")
+    p = subprocess.run([SEXTON, "--check-config", "-c", str(good)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    bad = tmp_path / "bad.conf"
+    bad.write_text("[service:a]\ncommand = true\ndepends = b\n[service:b]\ncommand = true\n"
+                   "depends = a\nrestart = sometimes\n")
+    p = subprocess.run([SEXTON, "--check-config", "-c", str(bad)], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert re.search(rf"{bad}:\d+: .*cycle.*a -> b -> a|{bad}:\d+: .*cycle.*b -> a -> b", p.stderr)
+    assert f"{bad}:7: " in p.stderr
+
+
+def test_critical_service_failure_exits_with_its_status(daemon):
+    d = daemon(conf("[service:key]\ncommand = sh -c 'sleep 0.3; exit 7'\ncritical = yes\n"
+                    "restart = never", "[service:other]\ncommand = sleep 100"))
+    assert d.wait(10) == 7
+    assert "critical service key" in d.log()
+
+
+def test_critical_killed_by_signal_is_128_plus_n(daemon):
+    d = daemon(conf("[service:key]\ncommand = sh -c 'sleep 0.3; kill -KILL $$'\ncritical = yes\n"
+                    "restart = never"))
+    assert d.wait(10) == 137
+
+
+def test_side_services_stop_when_main_child_exits(daemon, tmp_path):
+    flag = tmp_path / "stopped"
+    d = daemon(conf(f"[service:side]\ncommand = sh -c 'trap \"echo yes > {flag}; exit 0\" TERM; "
+                    "while :; do sleep 0.05; done'"), command=["sh", "-c", "sleep 0.8; exit 5"])
+    assert d.wait(10) == 5
+    assert flag.read_text().strip() == "yes"
+    assert "service side: started" in d.log()
+
+
+def test_critical_side_service_ends_container(daemon):
+    d = daemon(conf("[service:side]\ncommand = sh -c 'sleep 0.3; exit 9'\ncritical = yes\n"
+                    "restart = never"), command=["sleep", "100"])
+    assert d.wait(10) == 9
+
+
+def test_supervisor_mode_sigint_and_rtmin3_stop(daemon):
+    d = daemon(conf("[service:a]\ncommand = sleep 100"))
+    d.wait_log(r"service a: started")
+    d.signal(signal.SIGRTMIN + 3)
+    assert d.wait() == 0
+
+
+def test_long_command_through_continuation_lines(daemon):
+    """A value longer than inih's 199-character line works through indented
+    continuation lines, joined with one space; nothing is truncated."""
+    wl = [f"word{i:03d}" for i in range(60)]  # ~480 characters
+    words = " ".join(wl)
+    cont = "\n    ".join(" ".join(wl[i:i + 15]) for i in range(0, 60, 15))
+    d = daemon(conf(f"[service:long]\ncommand = sh -c 'echo {cont}; sleep 100'\noutput = tagged"))
+    d.wait_out(r"^long \| word000 .* word059$")
+    joined = re.search(r"^long \| (.*)$", d.out(), re.M).group(1)
+    assert joined.split() == words.split()
+    d.stop()
