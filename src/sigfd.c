@@ -5,10 +5,41 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Raised by the CPU or abort(): blocking them would hide a crash. */
 static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS };
+
+/* The kernel's struct sigaction for rt_sigaction(2) on Linux (x86, arm,
+ * and the other "generic" ABIs): handler, flags, restorer, mask. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long long mask;
+};
+
+/*
+ * glibc reserves signals 32 and 33 (below SIGRTMIN) and its sigaction()
+ * refuses them, but a parent can leave them ignored (GNU make does) and an
+ * ignored disposition survives exec: a Go or musl child would inherit it.
+ * Reset them with the raw system call; sexton is single-threaded and has
+ * no handler of glibc's on them yet, so SIG_DFL is what they should be.
+ */
+static void
+reset_reserved_signals(void)
+{
+	struct kernel_sigaction old, dfl = { SIG_DFL, 0, NULL, 0 };
+	int sig;
+
+	for (sig = 32; sig < SIGRTMIN; sig++) {
+		if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) == 0 &&
+		    old.handler == SIG_IGN)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	}
+}
 
 int
 sigfd_setup(void)
@@ -29,7 +60,8 @@ sigfd_setup(void)
 	dfl.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL); /* EINVAL for glibc's internal ones: fine */
+			sigaction(sig, &dfl, NULL); /* EINVAL for glibc's reserved ones: */
+	reset_reserved_signals();		    /* those are done here */
 
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return fd < 0 ? -errno : fd;

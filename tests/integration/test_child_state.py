@@ -13,8 +13,19 @@ def status_fields(text):
     return dict(l.split(":\t", 1) for l in text.splitlines() if ":\t" in l)
 
 
+def ignore_reserved_signals():
+    """What GNU make does to its children: signals 32 and 33 (glibc's
+    reserved ones, which its sigaction() refuses) left at SIG_IGN."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    ksa = (ctypes.c_ulong * 4)(1, 0, 0, 0)  # handler SIG_IGN, flags, restorer, mask
+    for sig in (32, 33):
+        assert libc.syscall(13, sig, ctypes.byref(ksa), None, 8) == 0  # rt_sigaction
+
+
 def dirty_parent():
     # What a careless caller hands sexton: ignored and blocked signals.
+    ignore_reserved_signals()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
