@@ -20,11 +20,15 @@ OPTFLAGS  ?= -O2 -g
 SANFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS      := -lev -linih -lm
 
-MAINS     := src/main.c src/sextonctl.c
-LIB_SRC   := $(filter-out $(MAINS),$(wildcard src/*.c))
+# sextonctl's own sources (src/sextonctl*.c) link jansson; the daemon never does.
+CTL_SRC   := $(wildcard src/sextonctl*.c)
+CTL_LIB   := $(filter-out src/sextonctl.c,$(CTL_SRC))
+LIB_SRC   := $(filter-out src/main.c $(CTL_SRC),$(wildcard src/*.c))
+CTL_SHARED := build/obj/signames.o build/obj/log.o
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o)
 ASAN_OBJ  := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
+CTL_UNIT  := $(filter build/tests/test_sextonctl%,$(UNIT_BIN))
 FIX_BIN   := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
@@ -32,7 +36,7 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 .PHONY: all deps deps-test asan check unit fuzz-replay integration run static bench fuzz clean
 .DELETE_ON_ERROR:
 
-all: deps build/sexton
+all: deps build/sexton build/sextonctl
 
 deps:
 	@scripts/ensure-deps build
@@ -54,9 +58,21 @@ build/sexton: build/obj/main.o $(LIB_OBJ)
 build/asan/sexton: build/asan/obj/main.o $(ASAN_OBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
 
+build/sextonctl: $(CTL_SRC:src/%.c=build/obj/%.o) $(CTL_SHARED)
+	$(CC) $(OPTFLAGS) -o $@ $^ -ljansson
+
+build/asan/sextonctl: $(CTL_SRC:src/%.c=build/asan/obj/%.o) $(CTL_SHARED:build/obj/%=build/asan/obj/%)
+	$(CC) $(SANFLAGS) -o $@ $^ -ljansson
+
 asan: deps build/asan/sexton
 
-# Unit tests link every module but main, built with ASan+UBSan.
+# Unit tests link every module but main, built with ASan+UBSan; the
+# sextonctl ones link sextonctl's modules instead.
+build/tests/test_sextonctl%: tests/unit/test_sextonctl%.c $(CTL_LIB:src/%.c=build/asan/obj/%.o) \
+		$(CTL_SHARED:build/obj/%=build/asan/obj/%)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lcmocka
+
 build/tests/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ $(LIBS) -lcmocka
@@ -91,13 +107,16 @@ fuzz: $(FUZZ_BIN)
 
 INTEGRATION = $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
-integration: build/sexton build/asan/sexton $(FIX_BIN)
-	SEXTON_BIN=$(CURDIR)/build/sexton SEXTON_FIXTURES=$(CURDIR)/build/fixtures $(INTEGRATION)
-	SEXTON_BIN=$(CURDIR)/build/asan/sexton SEXTON_FIXTURES=$(CURDIR)/build/fixtures \
+integration: build/sexton build/asan/sexton build/sextonctl build/asan/sextonctl $(FIX_BIN)
+	SEXTON_BIN=$(CURDIR)/build/sexton SEXTONCTL_BIN=$(CURDIR)/build/sextonctl \
+		SEXTON_FIXTURES=$(CURDIR)/build/fixtures $(INTEGRATION)
+	SEXTON_BIN=$(CURDIR)/build/asan/sexton SEXTONCTL_BIN=$(CURDIR)/build/asan/sextonctl \
+		SEXTON_FIXTURES=$(CURDIR)/build/fixtures \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 $(INTEGRATION)
 
 check: deps-test
-	$(MAKE) build/sexton build/asan/sexton build/sexton-static $(FIX_BIN)
+	$(MAKE) build/sexton build/asan/sexton build/sextonctl build/asan/sextonctl \
+		build/sexton-static $(FIX_BIN)
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
@@ -106,12 +125,18 @@ run: all
 	unshare --pid --fork --mount-proc build/sexton -v -c conf/demo.conf
 
 # Fully static (glibc; sexton calls no NSS function), stripped.
-static: deps build/sexton-static
+static: deps build/sexton-static build/sextonctl-static
+
+STATIC_FLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VERSION)"' -Os \
+	-ffunction-sections -fdata-sections -static -s -Wl,--gc-sections
 
 build/sexton-static: src/main.c $(LIB_SRC)
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VERSION)"' -Os \
-		-ffunction-sections -fdata-sections -static -s -Wl,--gc-sections -o $@ $^ $(LIBS)
+	$(CC) $(STATIC_FLAGS) -o $@ $^ $(LIBS)
+
+build/sextonctl-static: $(CTL_SRC) src/signames.c src/log.c
+	@mkdir -p $(@D)
+	$(CC) $(STATIC_FLAGS) -o $@ $^ -ljansson
 
 bench: all build/sexton-static $(FIX_BIN) $(BENCH_BIN)
 	@scripts/ensure-deps bench

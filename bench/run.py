@@ -47,7 +47,9 @@ INITS = {
 }
 OURS = ("sexton", "sexton-static")
 PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
-METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size")
+METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "supervisors")
+# supervisors: sexton against runit, s6 and supervisord (bench/supervisors.py),
+# run last, into its own bench/results-supervisors{,-quick}.{md,json}.
 
 FULL = dict(storm_n=10000, storm_runs=9, wave_n=100, waves=100, drain_waves=20, overhead_reps=50,
             signal_samples=100, signal_launches=5, idle_s=10.0, long_idle_s=120.0)
@@ -797,7 +799,10 @@ def main():
     ap.add_argument("--storm-mode", choices=("clone", "fork"), default="clone",
                     help="how stormdriver makes orphans (fork: ~1 ms each here, slow)")
     ap.add_argument("--out", help="output prefix (default bench/results or bench/results-quick)")
+    ap.add_argument("--sexton", help="sexton binary (default build/sexton)")
     a = ap.parse_args()
+    if a.sexton:
+        INITS["sexton"] = (os.path.abspath(a.sexton), ["--"])
 
     if os.geteuid() != 0:
         print("bench: must run as root (unshare --pid)", file=sys.stderr)
@@ -810,6 +815,10 @@ def main():
         if bad:
             print(f"bench: unknown metric(s) {bad}; known: {','.join(METRICS)}", file=sys.stderr)
             return 2
+    supervisors = "supervisors" in metrics
+    metrics = tuple(m for m in metrics if m != "supervisors")
+    if not metrics:
+        return run_supervisors(a)
     wanted = list(INITS)
     if a.inits:
         wanted = [i.strip() for i in a.inits.split(",") if i.strip()]
@@ -901,7 +910,13 @@ def main():
         f.write(md)
     print(md)
     log(f"done in {meta['elapsed_s']:.0f} s: {prefix}.md, {prefix}.json")
-    return 0
+    return run_supervisors(a) if supervisors else 0
+
+
+def run_supervisors(a):
+    import supervisors  # bench/supervisors.py, next to this file
+    return supervisors.main((["--quick"] if a.quick else []) +
+                            (["--sexton", a.sexton] if a.sexton else []))
 
 
 if __name__ == "__main__":

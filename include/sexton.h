@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "control.h"
 #include "options.h"
 #include "supervisor.h"
 
@@ -56,6 +57,8 @@ struct sexton {
 
 	struct supervisor sup;
 	bool have_services;
+	struct control ctl;
+	bool have_ctl;
 	const char *config_path; /* for reload; NULL without a configuration */
 	const char *etc_dir;
 
@@ -81,6 +84,19 @@ int sx_start_main(struct sexton *sx);
 
 /* Run until DONE; returns the exit code for sexton. */
 int sx_run(struct sexton *sx);
+
+/* Open the control socket (path from -S, the configuration, or the
+ * default). Returns 0, also when sexton runs on without a socket (logged),
+ * or -EADDRINUSE when another sexton answers there and this one must not
+ * start (only when the path was asked for, or in supervisor mode). */
+int sx_open_control(struct sexton *sx, const struct cfg *cfg);
+
+/* Re-read the configuration and apply it. 0, -ENOENT (no file), or -EINVAL
+ * with every error in ERRS (nothing changed). */
+int sx_reload(struct sexton *sx, struct cfg_errors *errs);
+
+/* Begin the orderly stop (as SIGTERM in supervisor mode). */
+void sx_shutdown(struct sexton *sx, const char *why);
 
 void sx_destroy(struct sexton *sx);
 

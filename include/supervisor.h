@@ -46,6 +46,7 @@ struct supervisor {
 	/* Set by the daemon. */
 	void (*on_critical)(struct supervisor *sup, struct service *svc);
 	void (*on_all_down)(struct supervisor *sup);
+	void (*on_change)(struct supervisor *sup); /* any service changed state */
 	void *owner;
 };
 
@@ -60,6 +61,13 @@ void sup_stop_all(struct supervisor *sup);
 bool sup_all_down(const struct supervisor *sup);
 
 struct service *sup_find(const struct supervisor *sup, const char *name);
+
+/* An operator's start: it and what it depends on are wanted up; it starts
+ * once they are. A failed or done service starts over (limits forgiven). */
+void sup_start_service(struct supervisor *sup, struct service *svc);
+/* An operator's stop: it and everything running that depends on it go down
+ * (dependents first) and stay down until started again. */
+void sup_stop_service(struct supervisor *sup, struct service *svc);
 
 /* A reaped pid: returns 1 if it was a service's main process. */
 int sup_child_exited(struct supervisor *sup, pid_t pid, int wstatus);

@@ -3,8 +3,8 @@
  *
  * Owns "everything left": as PID 1 that is every process of the PID
  * namespace (kill(-1) reaches them all); as a subreaper it is only our
- * descendants, found in /proc, because kill(-1) would hit the whole host.
- * Reads only /proc/PID/stat, which never takes a target's mmap lock.
+ * descendants, found with procscan, because kill(-1) would hit the whole
+ * host.
  */
 #ifndef SEXTON_SWEEP_H
 #define SEXTON_SWEEP_H
@@ -19,8 +19,5 @@
  * or -errno if /proc could not be read.
  */
 int sweep_signal(bool is_pid1, int sig, pid_t except);
-
-/* Parse "PID (COMM) S PPID ..." from /proc/PID/stat text; -1 if malformed. */
-int sweep_parse_ppid(const char *stat_text, pid_t *ppid);
 
 #endif

@@ -99,6 +99,12 @@ run(const struct options *opts, const char *config_path)
 		return 1;
 	}
 	sx.etc_dir = getenv("SEXTON_ETC_DIR");
+	if (sx_open_control(&sx, config_path ? &cfg : NULL) < 0) {
+		if (config_path)
+			cfg_free(&cfg);
+		sx_destroy(&sx);
+		return 1;
+	}
 	if (config_path && sx_start_services(&sx, &cfg, config_path) < 0) {
 		log_error("cannot start the services: out of memory");
 		sx_destroy(&sx);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -456,8 +455,12 @@ static double
 backoff_delay(const struct service *svc)
 {
 	const struct cfg_service *c = svc->cfg;
-	double d = c->restart_delay * pow(2.0, svc->failures > 0 ? svc->failures - 1 : 0);
+	double d = c->restart_delay;
+	unsigned i;
 
+	/* Doubled per consecutive failure after the first, capped. */
+	for (i = 1; i < svc->failures && d < c->restart_delay_max; i++)
+		d *= 2;
 	return d > c->restart_delay_max ? c->restart_delay_max : d;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -12,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "exitstatus.h"
 #include "log.h"
 #include "output.h"
@@ -122,32 +124,39 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 			 (int)target);
 }
 
-static void
-reload(struct sexton *sx)
+int
+sx_reload(struct sexton *sx, struct cfg_errors *errs)
 {
-	struct cfg_errors errs = { 0 };
 	struct cfg cfg;
 	char line[1024];
 	size_t i;
 
-	if (!sx->config_path) {
-		log_warn("SIGHUP: no configuration file to reload");
-		return;
-	}
-	if (cfg_parse_file(sx->config_path, sx->etc_dir, &cfg, &errs) < 0) {
-		for (i = 0; i < errs.n; i++) {
-			cfg_error_format(&errs.v[i], line, sizeof(line));
+	if (!sx->config_path)
+		return -ENOENT;
+	if (cfg_parse_file(sx->config_path, sx->etc_dir, &cfg, errs) < 0) {
+		for (i = 0; i < errs->n; i++) {
+			cfg_error_format(&errs->v[i], line, sizeof(line));
 			log_error("reload: %s", line);
 		}
-		log_error("reload: %zu error(s): configuration unchanged", errs.n);
-		cfg_errors_free(&errs);
-		return;
+		log_error("reload: %zu error(s): configuration unchanged", errs->n);
+		return -EINVAL;
 	}
 	log_set_level(cfg.log_level + sx->opts->verbosity);
 	sx->stop_timeout = cfg.stop_timeout;
 	sx->kill_timeout = cfg.kill_timeout;
 	log_info("reload: %s", sx->config_path);
 	sup_reload(&sx->sup, &cfg);
+	return 0;
+}
+
+static void
+reload(struct sexton *sx)
+{
+	struct cfg_errors errs = { 0 };
+
+	if (sx_reload(sx, &errs) == -ENOENT)
+		log_warn("SIGHUP: no configuration file to reload");
+	cfg_errors_free(&errs);
 }
 
 /* Supervisor mode (no main child): signals are commands. */
@@ -251,6 +260,12 @@ begin_sweep(struct sexton *sx)
 }
 
 static void
+on_services_changed(struct supervisor *sup)
+{
+	cmd_services_changed(sup->owner);
+}
+
+static void
 on_all_services_down(struct supervisor *sup)
 {
 	struct sexton *sx = sup->owner;
@@ -270,6 +285,14 @@ on_critical(struct supervisor *sup, struct service *svc)
 	sx->critical_code = svc_exit_code(svc);
 	log_error("critical service %s is gone (%s): shutting down with status %d", svc->name,
 		  svc_state_name(svc->state), sx->critical_code);
+	begin_shutdown(sx);
+}
+
+void
+sx_shutdown(struct sexton *sx, const char *why)
+{
+	if (sx->phase == SX_RUNNING)
+		log_info("%s: stopping", why);
 	begin_shutdown(sx);
 }
 
@@ -304,6 +327,7 @@ sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path)
 	sx->sup.owner = sx;
 	sx->sup.on_all_down = on_all_services_down;
 	sx->sup.on_critical = on_critical;
+	sx->sup.on_change = on_services_changed;
 	sup_start_all(&sx->sup);
 	return 0;
 }
@@ -399,9 +423,62 @@ sx_run(struct sexton *sx)
 	return sx->exit_code;
 }
 
+/* -S, else the configuration, else /run/sexton.sock as root, else
+ * $XDG_RUNTIME_DIR/sexton.sock. NULL when there is nowhere to put it. */
+static const char *
+control_path(const struct sexton *sx, const struct cfg *cfg, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (sx->opts->socket_path)
+		return sx->opts->socket_path;
+	if (cfg && cfg->socket)
+		return cfg->socket;
+	if (geteuid() == 0)
+		return "/run/sexton.sock";
+	if (!xdg || !*xdg)
+		return NULL;
+	snprintf(buf, len, "%s/sexton.sock", xdg);
+	return buf;
+}
+
+int
+sx_open_control(struct sexton *sx, const struct cfg *cfg)
+{
+	char buf[256];
+	const char *path = control_path(sx, cfg, buf, sizeof(buf));
+	bool asked = sx->opts->socket_path || (cfg && cfg->socket);
+	int rc;
+
+	if (!path) {
+		log_warn("no control socket: not root and XDG_RUNTIME_DIR is not set (use -S PATH)");
+		return 0;
+	}
+	rc = ctl_open(&sx->ctl, sx->loop, path, cfg ? cfg->socket_mode : 0600,
+		      cfg && cfg->has_socket_group, cfg ? cfg->socket_group : 0);
+	if (rc == -EADDRINUSE && (asked || !sx->opts->command)) {
+		log_error("another sexton is running on %s: not starting", path);
+		return rc;
+	}
+	if (rc < 0) {
+		/* A container must never fail to start for want of a socket. */
+		log_warn("no control socket at %s: %s; running without it", path,
+			 rc == -EADDRINUSE ? "another sexton answers there" : strerror(-rc));
+		return 0;
+	}
+	sx->have_ctl = true;
+	sx->ctl.owner = sx;
+	sx->ctl.dispatch = cmd_dispatch;
+	sx->ctl.expire = cmd_expire;
+	log_debug("control socket: %s", path);
+	return 0;
+}
+
 void
 sx_destroy(struct sexton *sx)
 {
+	if (sx->have_ctl)
+		ctl_close(&sx->ctl);
 	if (sx->have_services) {
 		struct out_sink *sink = sx->sup.sink;
 

@@ -211,6 +211,43 @@ sup_service_changed(struct supervisor *sup, struct service *svc, int old)
 	if (svc->removed && !svc_has_process(svc) && svc->pid <= 0)
 		ev_prepare_start(sup->loop, &sup->collect);
 	schedule_evaluation(sup);
+	if (sup->on_change)
+		sup->on_change(sup);
+}
+
+void
+sup_start_service(struct supervisor *sup, struct service *svc)
+{
+	struct service *failed;
+	size_t i;
+
+	if (sup->stopping_all)
+		return;
+	svc->want_up = true;
+	for (i = 0; i < svc->ndeps; i++) /* what it needs comes up first */
+		if (!svc_is_up(svc->deps[i]) &&
+		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED))
+			sup_start_service(sup, svc->deps[i]);
+	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
+		if (deps_up(svc, &failed))
+			svc_step(svc, SVC_EV_START); /* resets a failed one */
+		else
+			svc->reason[0] = '\0'; /* evaluation starts it when they are */
+	}
+	schedule_evaluation(sup);
+}
+
+void
+sup_stop_service(struct supervisor *sup, struct service *svc)
+{
+	size_t i;
+
+	svc->want_up = false;
+	for (i = 0; i < svc->ndependents; i++)
+		if (svc->dependents[i]->want_up || svc_has_process(svc->dependents[i]))
+			sup_stop_service(sup, svc->dependents[i]);
+	evaluate(sup, svc);
+	schedule_evaluation(sup);
 }
 
 /* ---- reaping and notify --------------------------------------------------- */

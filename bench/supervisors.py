@@ -1,0 +1,904 @@
+#!/usr/bin/python3
+"""sexton as a service supervisor against runit, s6 and supervisord: each
+given N services of bench/pause.c, one supervisor at a time, as ordinary
+processes (no PID namespace).
+
+    /usr/bin/python3 bench/supervisors.py            # full: N = 100 and 1000 (< 20 min)
+    /usr/bin/python3 bench/supervisors.py --quick    # N = 20 and 100, few repetitions (~1.5 min)
+    /usr/bin/python3 bench/supervisors.py --n 100 --supervisors sexton,runit
+
+Also run by `bench/run.py` (metric `supervisors`, last). Progress on stderr;
+tables on stdout and in bench/results-supervisors.md (raw samples:
+bench/results-supervisors.json); --quick writes
+bench/results-supervisors-quick.{md,json}. See bench/README.md, section
+"Supervisors", for what is measured and the caveats. Standard library only.
+"""
+
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (the helpers and the style of the init benchmark)
+
+HERE, ROOT, BENCH_BIN = R.HERE, R.ROOT, R.BENCH_BIN
+PAUSE_SRC = os.path.join(HERE, "pause.c")
+PAUSE_BIN = os.path.join(BENCH_BIN, "pause")
+PAUSE_COMM = "pause"
+
+SUPERVISORS = ("sexton", "runit", "s6", "supervisord")
+OURS = ("sexton",)
+PEERS = ("runit", "s6", "supervisord")
+TOOLS = {"runit": ["/usr/bin/runsvdir", "/usr/bin/runsv"],
+         "s6": ["/usr/bin/s6-svscan", "/usr/bin/s6-supervise", "/usr/bin/s6-svscanctl"],
+         "supervisord": ["/usr/bin/supervisord"]}
+
+# restart_timeout: seconds to wait for one replacement; restart_give_up:
+# timeouts in a row before a row is abandoned. stop_timeout(n) = stop_base +
+# stop_per * n seconds: supervisord stops its programs one at a time, about
+# one per second (its poll timeout), and would take ~10 min for 1000, so it
+# is measured once per N up to that limit and reported as "> limit".
+FULL = dict(ns=[100, 1000], start_reps={100: 5, 1000: 3}, restart_samples=30, idle_s=10.0,
+            settle_s=2.0, restart_timeout=5.0, restart_give_up=2, stop_base=20.0,
+            stop_per=0.05)
+QUICK = dict(ns=[20, 100], start_reps={20: 2, 100: 2}, restart_samples=3, idle_s=2.0,
+             settle_s=0.5, restart_timeout=3.0, restart_give_up=1, stop_base=8.0,
+             stop_per=0.02)
+
+PR_SET_CHILD_SUBREAPER = 36
+
+log, now_ns, read, median, pct, fmt, ratio, table = \
+    R.log, R.now_ns, R.read, R.median, R.pct, R.fmt, R.ratio, R.table
+
+
+def start_timeout(n):
+    return 30.0 + 0.15 * n     # 180 s for 1000 (supervisord needs ~50 s here)
+
+
+def stop_timeout(n, P):
+    return P["stop_base"] + P["stop_per"] * n
+
+
+# ---------------------------------------------------------------- /proc
+
+def parse_stat(s):
+    """(comm, ppid, state) from the text of /proc/PID/stat."""
+    i = s.rindex(")")
+    f = s[i + 2:].split(None, 2)
+    return s[s.index("(") + 1:i], int(f[1]), f[0]
+
+
+def stat_of(pid):
+    s = read(f"/proc/{pid}/stat")
+    return parse_stat(s) if s else None
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def full_scan():
+    """pid -> (comm, ppid, state) for every process."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = stat_of(d)
+            if st:
+                out[int(d)] = st
+    return out
+
+
+def descendants(procs, root):
+    kids = {}
+    for pid, (_, ppid, _) in procs.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        for c in kids.get(p, ()):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+class ProcWatch:
+    """An incremental view of /proc, cheap enough to poll every few ms with
+    thousands of processes: each poll lists /proc, but reads the stat of a
+    process only until it is settled for good: a `pause` (it exec'd; its
+    service tag is read from its cmdline once), a helper of the supervisor
+    (comm in `helpers`, parent the supervisor), or anything outside the
+    supervisor's tree (a process never moves into another subtree). What is
+    in between (a fork that has not exec'd yet, a run script's shell) is
+    read again at every poll. A pid that leaves the listing is forgotten, so
+    reuse (pid_max is 32768 here) is only missed if a pid is freed and
+    handed out again between two polls."""
+
+    def __init__(self, helpers=()):
+        self.helpers = set(helpers)
+        self.root = None
+        self.final = {}     # pid -> (comm, ppid)
+        self.tag = {}       # pid of a settled pause -> its first argument
+        self.cur = {}       # unsettled pid -> (comm, ppid, state), this poll
+        self.poll()         # everything there before the launch settles now
+
+    def poll(self):
+        live = {int(d) for d in os.listdir("/proc") if d.isdigit()}
+        for pid in [p for p in self.final if p not in live]:
+            del self.final[pid]
+            self.tag.pop(pid, None)
+        cur = {}
+        for pid in live:
+            if pid not in self.final:
+                st = stat_of(pid)
+                if st:
+                    cur[pid] = st
+        self.cur = cur
+        memo = {}
+        for pid, (comm, ppid, _) in cur.items():
+            if comm == PAUSE_COMM:
+                # execve sets the new comm before the new argv is in place:
+                # a pause without its argument yet is read again next poll.
+                args = cmdline(pid)
+                if len(args) > 1 and args[1]:
+                    self.tag[pid] = args[1].decode(errors="replace")
+                    self.final[pid] = (comm, ppid)
+            elif self.root is None or not self._in_tree(pid, memo):
+                self.final[pid] = (comm, ppid)
+            elif comm in self.helpers and ppid == self.root:
+                self.final[pid] = (comm, ppid)
+        return live
+
+    def _ppid(self, pid):
+        v = self.final.get(pid) or self.cur.get(pid)
+        return v[1] if v else 0
+
+    def _in_tree(self, pid, memo):
+        path = []
+        ok = False
+        p = pid
+        while p > 1:
+            if p == self.root:
+                ok = True
+                break
+            if p in memo:
+                ok = memo[p]
+                break
+            path.append(p)
+            p = self._ppid(p)
+        for q in path:
+            memo[q] = ok
+        return ok
+
+    def pauses_in_tree(self):
+        memo = {}
+        return [p for p, (comm, _) in self.final.items()
+                if comm == PAUSE_COMM and self._in_tree(p, memo)]
+
+    def pauses_tagged(self, prefix):
+        return [p for p, t in self.tag.items() if t.startswith(prefix)]
+
+
+# ---------------------------------------------------------------- processes
+
+def set_subreaper(on):
+    """Orphans of the supervision tree (e.g. runsv after runsvdir exits on
+    SIGHUP, services after a SIGKILLed supervisor) come to us, not to PID 1:
+    nothing can escape the clean-up."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_children(sup=None):
+    """Reap every child of ours that has exited: the supervisor (its status
+    goes to its Popen) and the orphans of its tree that fell to us."""
+    while True:
+        try:
+            pid, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if sup is not None and sup.p is not None and pid == sup.p.pid \
+                and sup.p.returncode is None:
+            sup.p.returncode = os.waitstatus_to_exitcode(st)
+
+
+class Supervisor:
+    """One launch of one supervisor with n services, in its own temporary
+    directory. Subclasses write the configuration and know how to stop."""
+    name = "?"
+    helpers = ()
+
+    def __init__(self, n, tag, opts):
+        self.n, self.tag, self.opts = n, tag, opts
+        self.dir = tempfile.mkdtemp(prefix="sxb-")
+        # The services run DIR/pause (a symlink): short config lines whatever
+        # the repository's path, and the same comm everywhere.
+        self.pause = os.path.join(self.dir, "pause")
+        os.symlink(PAUSE_BIN, self.pause)
+        self.p = None
+        self.pid = None
+        self.logf = None
+
+    def svc_tag(self, i):
+        return f"{self.tag}-{i}"
+
+    def prepare(self):
+        pass
+
+    def argv(self):
+        raise NotImplementedError
+
+    def launch(self):
+        self.logf = open(os.path.join(self.dir, "output.log"), "wb")
+        self.p = subprocess.Popen(self.argv(), cwd=self.dir, stdin=subprocess.DEVNULL,
+                                  stdout=self.logf, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        self.pid = self.p.pid
+
+    def request_stop(self):
+        os.kill(self.pid, signal.SIGTERM)
+
+    def alive(self):
+        return self.p is not None and self.p.poll() is None
+
+    def output_tail(self, n=300):
+        try:
+            with open(os.path.join(self.dir, "output.log"), "rb") as f:
+                return f.read()[-n:].decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        """SIGKILL the whole tree (supervisor and helpers first, so that
+        nothing restarts, then the services) and everything that fell to
+        us; returns the pause processes of this launch still there."""
+        me = os.getpid()
+        for _ in range(20):
+            procs = full_scan()
+            mine = set(descendants(procs, me))
+            if self.pid in procs:
+                mine.add(self.pid)
+            mine.discard(me)
+            live = [p for p in mine if procs[p][2] != "Z"]
+            if not live:
+                break
+            first = [p for p in live if procs[p][0] != PAUSE_COMM]
+            for group in (first, [p for p in live if procs[p][0] == PAUSE_COMM]):
+                for p in group:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.05)
+            reap_children(self)
+        else:
+            log(f"warning: {self.name}: processes survived 20 rounds of SIGKILL")
+        reap_children(self)
+        mark = (self.tag + "-").encode()
+        left = [p for p, (comm, _, st) in full_scan().items()
+                if comm == PAUSE_COMM and st != "Z" and
+                any(a.startswith(mark) for a in cmdline(p)[1:2])]
+        if self.logf:
+            self.logf.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return left
+
+
+class Sexton(Supervisor):
+    name = "sexton"
+
+    def prepare(self):
+        # The second half of the services restarts without delay: the
+        # restart table has a row for the default (restart_delay = 1) and one
+        # for restart_delay = opts.sexton_fast_delay. Nothing else differs.
+        self.fast_from = self.n // 2
+        lines = ["[sexton]", f"socket = {os.path.join(self.dir, 'sexton.sock')}", ""]
+        for i in range(self.n):
+            lines += [f"[service:s{i}]", f"command = {self.pause} {self.svc_tag(i)}"]
+            if i >= self.fast_from:
+                lines.append(f"restart_delay = {self.opts.sexton_fast_delay}")
+            lines.append("")
+        assert max(len(x) for x in lines) < 200, "sexton.conf: a line is too long for inih"
+        self.conf = os.path.join(self.dir, "sexton.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines))
+
+    def argv(self):
+        return [self.opts.sexton, "-c", self.conf]
+
+
+class ServiceDirs(Supervisor):
+    """runit and s6: a directory of service directories with run scripts."""
+
+    def prepare(self):
+        self.scan = os.path.join(self.dir, "service")
+        os.mkdir(self.scan)
+        for i in range(self.n):
+            d = os.path.join(self.scan, f"s{i}")
+            os.mkdir(d)
+            run = os.path.join(d, "run")
+            with open(run, "w") as f:
+                f.write(f"#!/bin/sh\nexec {self.pause} {self.svc_tag(i)}\n")
+            os.chmod(run, 0o755)
+
+
+class Runit(ServiceDirs):
+    name = "runit"
+    helpers = ("runsv",)
+
+    def prepare(self):
+        super().prepare()
+        # runsvdir skips a service directory modified in the current second
+        # (and rescans only every 5 s): let the second pass, not counted.
+        time.sleep(1.05)
+
+    def argv(self):
+        return ["/usr/bin/runsvdir", self.scan]
+
+    def request_stop(self):
+        # runsvdir(8): on HUP it sends TERM to each runsv and exits 111;
+        # runsv(8): TERM = `x`, TERM+CONT to the service, exit once it is down.
+        os.kill(self.pid, signal.SIGHUP)
+
+
+class S6(ServiceDirs):
+    name = "s6"
+    helpers = ("s6-supervise",)
+
+    def argv(self):
+        return ["/usr/bin/s6-svscan", "-c", str(max(500, 2 * self.n)), self.scan]
+
+    def request_stop(self):
+        # s6-svscanctl -t: SIGTERM to every s6-supervise (each brings its
+        # service down and exits), then s6-svscan exits.
+        subprocess.run(["/usr/bin/s6-svscanctl", "-t", self.scan], timeout=30,
+                       stdin=subprocess.DEVNULL, capture_output=True)
+
+
+class Supervisord(Supervisor):
+    name = "supervisord"
+
+    def prepare(self):
+        d = self.dir
+        lines = ["[unix_http_server]", f"file = {d}/supervisor.sock", "",
+                 "[rpcinterface:supervisor]",
+                 "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+                 "", "[supervisord]", "nodaemon = true", f"logfile = {d}/supervisord.log",
+                 f"pidfile = {d}/supervisord.pid", f"childlogdir = {d}",
+                 f"minfds = {max(1024, 4 * self.n + 64)}", ""]
+        for i in range(self.n):
+            lines += [f"[program:s{i}]", f"command = {self.pause} {self.svc_tag(i)}",
+                      "startsecs = 0", "autorestart = true",
+                      "stdout_logfile = NONE", "stderr_logfile = NONE", ""]
+        self.conf = os.path.join(d, "supervisord.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines))
+
+    def argv(self):
+        return ["/usr/bin/supervisord", "-n", "-c", self.conf]
+
+
+CLASSES = {"sexton": Sexton, "runit": Runit, "s6": S6, "supervisord": Supervisord}
+
+
+# ---------------------------------------------------------------- one launch
+
+def wait_all_running(sup, watch, t0, timeout):
+    """Seconds from launch until n pauses are in the tree, or an error."""
+    deadline = t0 + timeout * 1e9
+    while True:
+        ts = now_ns()
+        watch.poll()
+        n = len(watch.pauses_in_tree())
+        t1 = now_ns()
+        if n >= sup.n:
+            return (t1 - t0) / 1e9, n
+        if not sup.alive():
+            return f"{sup.name} exited (rc {sup.p.returncode}) with {n}/{sup.n} running: " \
+                   f"{sup.output_tail()}", n
+        if t1 > deadline:
+            return f"timeout after {timeout:.0f} s with {n}/{sup.n} running", n
+        # Never more than half a CPU on polling.
+        time.sleep(max(0.005, (t1 - ts) / 1e9))
+
+
+def tree_counters(pids):
+    tot = {"switches": 0, "ticks": 0, "oncpu_ns": 0}
+    seen = set()
+    for p in pids:
+        c = R.idle_counters(p)
+        if c:
+            seen.add(p)
+            for k in tot:
+                tot[k] += c[k]
+    return tot, seen
+
+
+def pss_kb(pid):
+    for line in (read(f"/proc/{pid}/smaps_rollup") or "").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return None
+
+
+def measure_idle(sup, idle_s):
+    procs = full_scan()
+    tree = [sup.pid] + [p for p in descendants(procs, sup.pid)
+                        if procs[p][0] != PAUSE_COMM and procs[p][2] != "Z"]
+    before, seen0 = tree_counters(tree)
+    time.sleep(idle_s)
+    after, seen1 = tree_counters(seen0)
+    procs2 = full_scan()
+    tree2 = {sup.pid} | {p for p in descendants(procs2, sup.pid)
+                         if procs2[p][0] != PAUSE_COMM and procs2[p][2] != "Z"}
+    pss = [pss_kb(p) for p in tree2]
+    pause_pss = [pss_kb(p) for p in descendants(procs2, sup.pid) if procs2[p][0] == PAUSE_COMM]
+    return {"seconds": idle_s, "processes": len(seen0),
+            "processes_changed": sorted(set(seen0) ^ tree2)[:20],
+            "switches": after["switches"] - before["switches"],
+            "cpu_ms": (after["ticks"] - before["ticks"]) * 1000.0 / R.CLK_TCK,
+            "oncpu_ms": (after["oncpu_ns"] - before["oncpu_ns"]) / 1e6,
+            "pss_kb": sum(x for x in pss if x), "pss_unreadable": sum(1 for x in pss if x is None),
+            "pause_pss_kb": sum(x for x in pause_pss if x)}
+
+
+def measure_restarts(sup, services, samples, P):
+    """SIGKILL the pause of each service in turn (distinct services, that
+    have been up since the start); ms until its replacement has exec'd."""
+    out = {"ms": [], "errors": []}
+    watch = ProcWatch(sup.helpers)
+    watch.root = sup.pid
+    watch.poll()
+    by_tag = {watch.tag[p]: p for p in watch.pauses_in_tree()}
+    timeouts = 0
+    for i in services[:samples]:
+        t = sup.svc_tag(i)
+        old = by_tag.get(t)
+        if old is None:
+            out["errors"].append(f"service {i}: no pause process found")
+            continue
+        t0 = now_ns()
+        os.kill(old, signal.SIGKILL)
+        found = None
+        while True:
+            watch.poll()
+            t1 = now_ns()
+            for p, tg in watch.tag.items():
+                if tg == t and p != old:
+                    found = p
+                    break
+            if found or (t1 - t0) / 1e9 > P["restart_timeout"] or not sup.alive():
+                break
+            el = (t1 - t0) / 1e9
+            time.sleep(min(0.005, max(0.0002, el / 20)))
+        if found:
+            timeouts = 0
+            out["ms"].append((t1 - t0) / 1e6)
+            by_tag[t] = found
+        else:
+            timeouts += 1
+            msg = f"service {i}: no replacement within {P['restart_timeout']:.0f} s" \
+                if sup.alive() else f"{sup.name} exited"
+            out["errors"].append(msg)
+            log(f"  {sup.name}: {msg}")
+            if timeouts >= P["restart_give_up"] or not sup.alive():
+                out["errors"].append(f"gave up after {timeouts} timeouts in a row")
+                break
+        time.sleep(0.2)
+    return out
+
+
+def measure_stop(sup, timeout):
+    """Seconds from the stop request until no pause of this launch is left
+    (exited and reaped: gone from /proc), and until the supervisor exited."""
+    watch = ProcWatch(sup.helpers)
+    watch.root = sup.pid
+    watch.poll()
+    before = len(watch.pauses_tagged(sup.tag + "-"))
+    t0 = now_ns()
+    try:
+        sup.request_stop()
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"error": f"stop request failed: {e!r}"}
+    sup_exit = None
+    deadline = t0 + timeout * 1e9
+    while True:
+        ts = now_ns()
+        watch.poll()
+        left = len(watch.pauses_tagged(sup.tag + "-"))
+        t1 = now_ns()
+        if sup_exit is None and not sup.alive():
+            sup_exit = (t1 - t0) / 1e9
+        if left == 0:
+            break
+        if t1 > deadline:
+            return {"error": f"timeout after {timeout:.0f} s with {left}/{before} left",
+                    "timeout": {"s": timeout, "stopped": before - left, "of": before},
+                    "supervisor_exit_s": sup_exit}
+        reap_children(sup)  # the supervisor, and what fell to us (runsv after runsvdir)
+        time.sleep(max(0.005, (t1 - ts) / 1e9))
+    stop_s = (t1 - t0) / 1e9
+    # The supervisor itself should exit soon after (runsvdir did at once).
+    while sup_exit is None and (now_ns() - t0) / 1e9 < timeout:
+        reap_children(sup)
+        if not sup.alive():
+            sup_exit = (now_ns() - t0) / 1e9
+            break
+        time.sleep(0.005)
+    return {"stop_s": stop_s, "stopped": before, "supervisor_exit_s": sup_exit,
+            "supervisor_rc": sup.p.returncode}
+
+
+def one_launch(name, n, tag, opts, P, extras, rng, stop=True):
+    """Launch, time the start; with extras also idle and restarts; then
+    time the stop. Always kills whatever is left."""
+    res = {}
+    sup = CLASSES[name](n, tag, opts)
+    try:
+        sup.prepare()
+        watch = ProcWatch(sup.helpers)
+        t0 = now_ns()
+        sup.launch()
+        watch.root = sup.pid
+        r, count = wait_all_running(sup, watch, t0, start_timeout(n))
+        if isinstance(r, str):
+            res["start_error"] = r
+            return res
+        res["start_s"] = r
+        if extras:
+            time.sleep(P["settle_s"])
+            res["idle"] = measure_idle(sup, P["idle_s"])
+            k = P["restart_samples"]
+            if name == "sexton":
+                half = n // 2
+                a = rng.sample(range(0, half), min(k, half))
+                b = rng.sample(range(half, n), min(k, n - half))
+                res["restart"] = measure_restarts(sup, a, k, P)
+                res["restart_fast"] = measure_restarts(sup, b, k, P)
+            else:
+                res["restart"] = measure_restarts(sup, rng.sample(range(n), min(k, n)), k, P)
+            time.sleep(P["settle_s"])
+        if stop:
+            res["stop"] = measure_stop(sup, stop_timeout(n, P))
+        return res
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        res["error"] = repr(e)
+        return res
+    finally:
+        left = sup.cleanup()
+        if left:
+            res["leftovers"] = left
+            log(f"  warning: {name}: {len(left)} pause processes survived the clean-up: "
+                f"{left[:10]}")
+
+
+# ---------------------------------------------------------------- the run
+
+def bench(sups, opts, P):
+    res = {}
+    counter = [0]
+    base = f"sxb{os.getpid()}x"
+    for n in P["ns"]:
+        reps = P["start_reps"][n]
+        res[n] = {s: {"start_s": [], "stop_s": [], "supervisor_exit_s": [], "errors": [],
+                      "stop_timeouts": [],
+                      "restart_ms": [], "restart_errors": [], "idle": None} for s in sups}
+        for s in sups:
+            if s == "sexton":
+                res[n][s].update({"restart_fast_ms": [], "restart_fast_errors": []})
+        dead, no_stop = set(), set()
+        for rep in range(reps):
+            log(f"N = {n}: repetition {rep + 1}/{reps}")
+            for s in R.ordered(sups, 1000 * n + rep):
+                if s in dead:
+                    continue
+                counter[0] += 1
+                tag = f"{base}{counter[0]}"
+                t = time.monotonic()
+                r = one_launch(s, n, tag, opts, P, extras=(rep == 0),
+                               rng=random.Random(n * 7919 + rep), stop=s not in no_stop)
+                d = res[n][s]
+                for key in ("start_error", "error"):
+                    if key in r:
+                        d["errors"].append(r[key])
+                        log(f"  {s}: {r[key]}")
+                if "start_error" in r and r["start_error"].startswith("timeout"):
+                    dead.add(s)  # do not spend the time budget on it again
+                if "start_s" in r:
+                    d["start_s"].append(r["start_s"])
+                st = r.get("stop", {})
+                if "stop_s" in st:
+                    d["stop_s"].append(st["stop_s"])
+                if st.get("supervisor_exit_s") is not None:
+                    d["supervisor_exit_s"].append(st["supervisor_exit_s"])
+                if "error" in st:
+                    d["errors"].append("stop: " + st["error"])
+                    log(f"  {s}: stop: {st['error']}")
+                if "timeout" in st:
+                    d["stop_timeouts"].append(st["timeout"])
+                    no_stop.add(s)  # once is enough: the next runs are killed instead
+                if "idle" in r:
+                    d["idle"] = r["idle"]
+                for key in ("restart", "restart_fast"):
+                    if key in r:
+                        d[f"{key}_ms"] += r[key]["ms"]
+                        d[f"{key}_errors"] += r[key]["errors"]
+                if r.get("leftovers"):
+                    d["errors"].append(f"{len(r['leftovers'])} pause processes left after clean-up")
+                log(f"  {s}: start {fmt(r.get('start_s'), 2)} s, stop "
+                    f"{fmt(st.get('stop_s'), 2)} s ({time.monotonic() - t:.0f} s in all)")
+    return res
+
+
+# ---------------------------------------------------------------- report
+
+def best_peer(values):
+    peers = {k: v for k, v in values.items() if k in PEERS and v is not None}
+    if not peers:
+        return None, None
+    bp = min(peers, key=peers.get)
+    return bp, peers[bp]
+
+
+def rows_with_ratio(values, sups):
+    bp, bv = best_peer(values)
+    return bp, bv, {s: (ratio(values.get(s), bv) if bp else "—") for s in sups}
+
+
+def report(meta, res, sups, P, opts):
+    out = [f"# Supervisor benchmark{' (QUICK mode: indicative only)' if meta['quick'] else ''}",
+           "",
+           f"{meta['date']} · kernel {meta['kernel']} · {meta['cpu']} × {meta['ncpu']} CPUs · "
+           f"load average at start {meta['loadavg']} · {meta['mode']}",
+           "",
+           f"sexton measured: `{opts.sexton}` ({meta['sexton_build']})",
+           "",
+           f"Repetitions: {meta['reps']}",
+           "",
+           "Each supervisor runs N services of `bench/pause.c`, one supervisor at a time, "
+           "as an ordinary process. Lower is better everywhere; `× best peer` is the ratio "
+           "to the best of runit, s6 and supervisord (named under each table). "
+           "See bench/README.md for how each number is taken.", ""]
+    if meta.get("skipped"):
+        out += [f"Not measured (not installed): {', '.join(meta['skipped'])}.", ""]
+    for n in P["ns"]:
+        D = res[n]
+        out += [f"## N = {n}", ""]
+
+        # start
+        med = {s: median(D[s]["start_s"]) for s in sups}
+        bp, bv, rat = rows_with_ratio(med, sups)
+        reps = P["start_reps"][n]
+        out += [f"### Start: launch until all {n} are running ({reps} runs)", ""]
+        rows = [[s, fmt(med[s], 3), fmt(D[s]["start_s"] and min(D[s]["start_s"]), 3),
+                 fmt(D[s]["start_s"] and max(D[s]["start_s"]), 3), rat[s],
+                 f"{len(D[s]['start_s'])}/{reps}"] for s in sups]
+        out += [table(["supervisor", "median s", "min s", "max s", "× best peer", "ok runs"],
+                      rows, left=("supervisor",)), "", peer_line(bp, bv, "s", 3), ""]
+
+        # restart
+        k = P["restart_samples"]
+        out += [f"### Restart: SIGKILL of one service until its replacement runs "
+                f"({k} services)", ""]
+        series = []
+        for s in sups:
+            if s == "sexton":
+                series.append(("sexton (restart_delay = 1, default)", D[s]["restart_ms"],
+                               D[s]["restart_errors"]))
+                series.append((f"sexton (restart_delay = {opts.sexton_fast_delay})",
+                               D[s]["restart_fast_ms"], D[s]["restart_fast_errors"]))
+            else:
+                series.append((s, D[s]["restart_ms"], D[s]["restart_errors"]))
+        meds = {s: median(D[s]["restart_ms"]) for s in sups}
+        p90s = {s: pct(D[s]["restart_ms"], 90) for s in sups}
+        bp, bv = best_peer(meds)
+        bp9, bv9 = best_peer(p90s)
+        rows = []
+        for label, xs, errs in series:
+            m, p = median(xs), pct(xs, 90)
+            rows.append([label, fmt(m, 1), fmt(p, 1), ratio(m, bv) if bp else "—",
+                         ratio(p, bv9) if bp9 else "—",
+                         f"{len(xs)}/{k}" + (f"; {errs[-1][:60]}" if errs else "")])
+        out += [table(["supervisor", "median ms", "p90 ms", "× best peer (median)",
+                       "× best peer (p90)", "samples"], rows, left=("supervisor",)), "",
+                peer_line(bp, bv, "ms", 1) + (f" Best p90: **{bp9}** ({fmt(bv9, 1)} ms)."
+                                              if bp9 else ""), ""]
+
+        # idle
+        out += [f"### Idle: the supervision tree with {n} services running, over "
+                f"{P['idle_s']:.0f} s", "",
+                "The supervisor and its per-service helpers (runsv, s6-supervise), not the "
+                "services. Switches: voluntary + involuntary context switches of every thread; "
+                f"CPU: utime+stime (1/{R.CLK_TCK} s ticks); on-CPU: /proc/PID/schedstat; "
+                "Pss: sum of /proc/PID/smaps_rollup, read at the end.", ""]
+        I = {s: D[s]["idle"] for s in sups}
+        sw = {s: I[s] and I[s]["switches"] for s in sups}
+        pss = {s: I[s] and I[s]["pss_kb"] / 1024.0 for s in sups}
+        oncpu = {s: I[s] and I[s]["oncpu_ms"] for s in sups}
+        bsw, vsw = best_peer(sw)
+        bps, vps = best_peer(pss)
+        boc, voc = best_peer(oncpu)
+        rows = []
+        for s in sups:
+            i = I[s]
+            if not i:
+                rows.append([s, "—", "—", "—", "—", "—", "—", "—", "not measured"])
+                continue
+            rows.append([s, i["processes"], i["switches"], ratio(i["switches"], vsw),
+                         fmt(i["cpu_ms"], 0), fmt(i["oncpu_ms"], 2), ratio(i["oncpu_ms"], voc),
+                         fmt(i["pss_kb"] / 1024.0, 1), ratio(i["pss_kb"] / 1024.0, vps)])
+        out += [table(["supervisor", "processes", "switches", "× best peer", "CPU ms",
+                       "on-CPU ms", "× best peer", "Pss MB", "× best peer"], rows,
+                      left=("supervisor",)), "",
+                " ".join(x for x in (peer_line(bsw, vsw, "switches", 0, "fewest switches"),
+                                     peer_line(boc, voc, "ms", 2, "least on-CPU"),
+                                     peer_line(bps, vps, "MB", 1, "smallest Pss"))), ""]
+        pp = {s: I[s]["pause_pss_kb"] for s in sups if I[s]}
+        if pp:
+            out += ["For scale, the Pss of the services themselves (not counted above): " +
+                    ", ".join(f"{s} {fmt(v / 1024.0, 1)} MB" for s, v in pp.items()) + ".", ""]
+
+        # stop
+        med = {s: median(D[s]["stop_s"]) for s in sups}
+        ex = {s: median(D[s]["supervisor_exit_s"]) for s in sups}
+        bp, bv, rat = rows_with_ratio(med, sups)
+        out += [f"### Stop: stop request until none of the {n} is left ({reps} runs)", "",
+                "sexton and supervisord: SIGTERM; s6: `s6-svscanctl -t`; runit: SIGHUP to "
+                "runsvdir. Until every service process has exited and been reaped; the "
+                "supervisor's own exit is given apart (runsvdir exits at once, before its "
+                "runsv processes have stopped anything).", ""]
+        rows = []
+        for s in sups:
+            to = D[s]["stop_timeouts"]
+            m = fmt(med[s], 3)
+            if to and med[s] is None:
+                m = f"> {to[0]['s']:.0f} ({to[0]['stopped']}/{to[0]['of']} stopped by then)"
+            okr = f"{len(D[s]['stop_s'])}/{reps}"
+            if to:
+                okr += "; timed out once, then killed instead"
+            rows.append([s, m, fmt(D[s]["stop_s"] and max(D[s]["stop_s"]), 3), rat[s],
+                         fmt(ex[s], 3), okr])
+        out += [table(["supervisor", "median s", "max s", "× best peer",
+                       "supervisor exited s (median)", "ok runs"], rows, left=("supervisor",)),
+                "", peer_line(bp, bv, "s", 3), ""]
+        errs = [f"{s}: {e}" for s in sups for e in D[s]["errors"]]
+        if errs:
+            out += ["Errors: " + "; ".join(errs[:12]), ""]
+    return "\n".join(out)
+
+
+def peer_line(bp, bv, unit, nd, label="median"):
+    if bp is None:
+        return "Best peer: none measured."
+    return f"Best peer: **{bp}** ({fmt(bv, nd)} {unit}, {label})."
+
+
+# ---------------------------------------------------------------- main
+
+def ensure_pause():
+    r = subprocess.run(["make", "-s", "-C", ROOT, os.path.join("build", "bench", "pause")],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0 or not os.access(PAUSE_BIN, os.X_OK):
+        # The Makefile may be mid-change: the same flags, by hand.
+        os.makedirs(BENCH_BIN, exist_ok=True)
+        r2 = subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror",
+                             "-O2", "-o", PAUSE_BIN, PAUSE_SRC],
+                            capture_output=True, text=True, timeout=120)
+        if r2.returncode != 0:
+            log(f"building pause failed:\n{r.stderr}{r2.stderr}")
+            return False
+    return True
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="N = 20 and 100, few repetitions")
+    ap.add_argument("--n", help="comma-separated N (default 100,1000; quick 20,100)")
+    ap.add_argument("--reps", type=int,
+                    help="start/stop runs per N (default 5 for N < 1000, else 3)")
+    ap.add_argument("--restarts", type=int, help="restart samples (default 30; quick 5)")
+    ap.add_argument("--supervisors", help="among " + ",".join(SUPERVISORS))
+    ap.add_argument("--sexton", default=os.path.join(R.BUILD, "sexton"),
+                    help="sexton binary (default build/sexton)")
+    ap.add_argument("--sexton-fast-delay", default="0",
+                    help="restart_delay of the second half of sexton's services (default 0)")
+    ap.add_argument("--out", help="output prefix (default bench/results-supervisors[-quick])")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    P = dict(QUICK if a.quick else FULL)
+    P["start_reps"] = dict(P["start_reps"])
+    if a.n:
+        P["ns"] = [int(x) for x in a.n.split(",") if x.strip()]
+        for n in P["ns"]:
+            P["start_reps"].setdefault(n, 5 if n < 1000 else 3)
+    if a.reps:
+        P["start_reps"] = {n: a.reps for n in P["ns"]}
+    if a.restarts:
+        P["restart_samples"] = a.restarts
+    wanted = list(SUPERVISORS)
+    if a.supervisors:
+        wanted = [s.strip() for s in a.supervisors.split(",") if s.strip()]
+        bad = [s for s in wanted if s not in SUPERVISORS]
+        if bad:
+            print(f"supervisors: unknown {bad}; known: {','.join(SUPERVISORS)}", file=sys.stderr)
+            return 2
+    if not ensure_pause():
+        return 1
+    a.sexton = os.path.abspath(a.sexton)
+    sups, skipped = [], []
+    for s in wanted:
+        need = [a.sexton] if s == "sexton" else TOOLS[s]
+        if all(os.access(x, os.X_OK) for x in need):
+            sups.append(s)
+        else:
+            log(f"warning: {s}: {' or '.join(x for x in need if not os.access(x, os.X_OK))} "
+                "not found, skipped")
+            skipped.append(s)
+    if not sups:
+        return 1
+    def on_term(signum, frame):
+        raise KeyboardInterrupt  # run the clean-ups (finally) on the way out
+    old_term = signal.signal(signal.SIGTERM, on_term)
+    if not set_subreaper(True):
+        log("warning: could not become a child subreaper; orphans go to PID 1")
+
+    reps = ["start and stop: " + ", ".join(f"N = {n}: {P['start_reps'][n]} runs"
+                                             for n in P["ns"]),
+            f"restart {P['restart_samples']} services (sexton: twice, one per restart_delay)",
+            f"idle {P['idle_s']:.0f} s once per N, {P['settle_s']:.1f} s after the start"]
+    meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "kernel": platform.release(), "cpu": R.cpu_model(), "ncpu": os.cpu_count(),
+            "loadavg": " ".join((read("/proc/loadavg") or "? ? ?").split()[:3]),
+            "quick": a.quick, "mode": "quick mode" if a.quick else "full mode",
+            "reps": "; ".join(reps), "params": P, "supervisors": sups, "skipped": skipped,
+            "sexton": a.sexton, "sexton_fast_delay": a.sexton_fast_delay,
+            "sexton_build": R.build_info()}
+    log(f"supervisors: {', '.join(sups)}; N = {P['ns']}; {meta['mode']}")
+    t_start = time.monotonic()
+    try:
+        res = bench(sups, a, P)
+    finally:
+        set_subreaper(False)
+        signal.signal(signal.SIGTERM, old_term)
+    meta["elapsed_s"] = round(time.monotonic() - t_start, 1)
+
+    prefix = a.out or os.path.join(HERE, "results-supervisors-quick" if a.quick
+                                   else "results-supervisors")
+    with open(prefix + ".json", "w") as f:
+        json.dump({"meta": meta, "results": {str(n): v for n, v in res.items()}}, f,
+                  indent=1, default=str)
+    md = report(meta, res, sups, P, a)
+    md += f"\nWhole run: {meta['elapsed_s']:.0f} s.\n"
+    with open(prefix + ".md", "w") as f:
+        f.write(md)
+    print(md)
+    log(f"done in {meta['elapsed_s']:.0f} s: {prefix}.md, {prefix}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

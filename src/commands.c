@@ -1,0 +1,835 @@
+/* commands — see include/commands.h. */
+#include "commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "ctlproto.h"
+#include "json.h"
+#include "output.h"
+#include "procscan.h"
+#include "service.h"
+#include "sexton.h"
+#include "signames.h"
+
+#define OPERATION_TIMEOUT_S 120.0 /* start/stop/restart waiting for a state */
+#define LIMIT_WARN_PERCENT 80
+
+static struct sexton *
+owner(struct control *ctl)
+{
+	return ctl->owner;
+}
+
+static double
+now(struct sexton *sx)
+{
+	return ev_now(sx->loop);
+}
+
+static void
+send_json(struct ctl_client *cl, struct json *j, bool last)
+{
+	const char *text;
+	size_t len;
+
+	text = json_finish(j, &len);
+	if (text)
+		ctl_reply(cl, text, len, last);
+	else
+		ctl_error(cl, 1, "out of memory");
+	json_free(j);
+}
+
+/* ---- services as JSON ------------------------------------------------------- */
+
+static void
+json_last_exit(struct json *j, const struct service *svc)
+{
+	char name[16];
+	int st = svc->last_status;
+
+	if (!svc->has_last_exit) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "code");
+	if (WIFEXITED(st))
+		json_int(j, WEXITSTATUS(st));
+	else
+		json_null(j);
+	json_key(j, "signal");
+	if (WIFSIGNALED(st))
+		json_str(j, sig_name(WTERMSIG(st), name, sizeof(name)));
+	else
+		json_null(j);
+	json_obj_end(j);
+}
+
+static void
+json_service(struct json *j, struct sexton *sx, const struct service *svc)
+{
+	json_obj_begin(j);
+	json_key(j, "name");
+	json_str(j, svc->name);
+	json_key(j, "state");
+	json_str(j, svc_state_name(svc->state));
+	json_key(j, "pid");
+	if (svc->pid > 0)
+		json_int(j, svc->pid);
+	else
+		json_null(j);
+	json_key(j, "ready");
+	json_bool(j, svc_is_up(svc));
+	json_key(j, "restarts");
+	json_int(j, svc->restarts);
+	json_key(j, "uptime_s");
+	json_double(j, now(sx) - svc->state_since);
+	json_key(j, "last_exit");
+	json_last_exit(j, svc);
+	json_key(j, "status_text");
+	json_str(j, svc->status_text);
+	json_key(j, "reason");
+	json_str(j, svc->reason);
+	json_obj_end(j);
+}
+
+static void
+json_services(struct json *j, struct sexton *sx, const struct ctl_opts *o)
+{
+	size_t i;
+	int k;
+
+	json_key(j, "services");
+	json_arr_begin(j);
+	if (o && o->nnames) {
+		for (k = 0; k < o->nnames; k++)
+			json_service(j, sx, sup_find(&sx->sup, o->names[k]));
+	} else if (sx->have_services) {
+		for (i = 0; i < sx->sup.nsvcs; i++)
+			if (!sx->sup.svcs[i]->removed)
+				json_service(j, sx, sx->sup.svcs[i]);
+	}
+	json_arr_end(j);
+}
+
+/* Every name must be a service; answers the error itself. */
+static bool
+names_known(struct sexton *sx, struct ctl_client *cl, const struct ctl_opts *o)
+{
+	int k;
+
+	for (k = 0; k < o->nnames; k++) {
+		if (!sx->have_services || !sup_find(&sx->sup, o->names[k])) {
+			ctl_error(cl, 2, "no such service: %s", o->names[k]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+get_opts(struct ctl_client *cl, struct ctl_opts *o)
+{
+	const char *err;
+
+	if (ctl_parse_opts(&cl->req, o, &err) == 0)
+		return true;
+	ctl_error(cl, 2, "%s: %s", ctl_name(cl->req.cmd), err);
+	return false;
+}
+
+static void
+cmd_status(struct sexton *sx, struct ctl_client *cl)
+{
+	struct ctl_opts o;
+	struct json j;
+
+	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+		return;
+	json_init(&j);
+	json_obj_begin(&j);
+	json_services(&j, sx, &o);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+/* ---- start / stop / restart, waiting for the state ---------------------------- */
+
+enum goal { GOAL_PENDING, GOAL_REACHED, GOAL_FAILED };
+
+static enum goal
+goal_of(enum ctl_cmd cmd, const struct service *svc)
+{
+	if (cmd == CTL_STOP)
+		return svc_has_process(svc) && svc->pid > 0 && !svc->stuck ? GOAL_PENDING
+									     : GOAL_REACHED;
+	if (svc_is_up(svc))
+		return GOAL_REACHED;
+	if (svc->state == SVC_FAILED)
+		return GOAL_FAILED;
+	return GOAL_PENDING;
+}
+
+/* Answer CL if every named service reached the goal or one failed. */
+static void
+check_operation(struct sexton *sx, struct ctl_client *cl)
+{
+	const struct service *svc, *failed = NULL;
+	bool pending = false;
+	struct ctl_opts o;
+	struct json j;
+	int k;
+
+	ctl_parse_opts(&cl->req, &o, &(const char *){ NULL });
+	for (k = 0; k < o.nnames; k++) {
+		svc = sup_find(&sx->sup, o.names[k]);
+		if (!svc)
+			continue; /* removed by a reload meanwhile */
+		switch (goal_of(cl->req.cmd, svc)) {
+		case GOAL_PENDING: pending = true; break;
+		case GOAL_FAILED: failed = failed ? failed : svc; break;
+		case GOAL_REACHED: break;
+		}
+	}
+	if (pending && !failed)
+		return;
+	json_init(&j);
+	json_obj_begin(&j);
+	if (failed) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s: failed%s%s", failed->name,
+			 failed->reason[0] ? ": " : "", failed->reason);
+		json_key(&j, "error");
+		json_str(&j, msg);
+		json_key(&j, "code");
+		json_int(&j, 1);
+	}
+	json_services(&j, sx, &o);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_operation(struct sexton *sx, struct ctl_client *cl)
+{
+	struct service *svc;
+	struct ctl_opts o;
+	int k;
+
+	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+		return;
+	if (sx->phase != SX_RUNNING && cl->req.cmd != CTL_STOP) {
+		ctl_error(cl, 1, "sexton is shutting down");
+		return;
+	}
+	for (k = 0; k < o.nnames; k++) {
+		svc = sup_find(&sx->sup, o.names[k]);
+		if (cl->req.cmd == CTL_START)
+			sup_start_service(&sx->sup, svc);
+		else if (cl->req.cmd == CTL_STOP)
+			sup_stop_service(&sx->sup, svc);
+		else
+			svc_step(svc, SVC_EV_RESTART);
+	}
+	if (o.no_wait) {
+		struct json j;
+
+		json_init(&j);
+		json_obj_begin(&j);
+		json_services(&j, sx, &o);
+		json_obj_end(&j);
+		send_json(cl, &j, true);
+		return;
+	}
+	ctl_park(cl, now(sx) + OPERATION_TIMEOUT_S);
+	check_operation(sx, cl);
+}
+
+/* ---- wait ---------------------------------------------------------------------- */
+
+static void
+check_wait(struct sexton *sx, struct ctl_client *cl)
+{
+	const struct service *svc = sup_find(&sx->sup, cl->req.argv[0]);
+	struct json j;
+
+	if (!svc) {
+		ctl_error(cl, 1, "%s: removed from the configuration", cl->req.argv[0]);
+		return;
+	}
+	if (svc->state == SVC_FAILED) {
+		ctl_error(cl, 1, "%s: failed%s%s", svc->name, svc->reason[0] ? ": " : "",
+			  svc->reason);
+		return;
+	}
+	if (!svc_is_up(svc))
+		return;
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "name");
+	json_str(&j, svc->name);
+	json_key(&j, "ready");
+	json_bool(&j, true);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_wait(struct sexton *sx, struct ctl_client *cl)
+{
+	struct ctl_opts o;
+
+	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+		return;
+	if (o.nnames != 1) {
+		ctl_error(cl, 2, "wait: exactly one service");
+		return;
+	}
+	ctl_park(cl, o.timeout > 0 ? now(sx) + o.timeout : 0);
+	check_wait(sx, cl);
+}
+
+/* ---- log ----------------------------------------------------------------------- */
+
+static void
+add_line(void *ctx, const char *line, size_t len)
+{
+	json_strn(ctx, line, len);
+}
+
+/* A new line of a tagged service: to every client following it. */
+static void
+on_ring_line(void *ctx, const char *line, size_t len)
+{
+	struct service *svc = ctx;
+	struct sexton *sx = svc->sup->owner;
+	struct ctl_client *cl, *next;
+	struct json j;
+	const char *text;
+	size_t tlen;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "line");
+	json_strn(&j, line, len);
+	json_obj_end(&j);
+	text = json_finish(&j, &tlen);
+	for (cl = sx->ctl.head; text && cl; cl = next) {
+		next = cl->next; /* a slow follower is dropped inside ctl_reply */
+		if (cl->parked && cl->req.cmd == CTL_LOG && cl->follow == svc)
+			ctl_reply(cl, text, tlen, false);
+	}
+	json_free(&j);
+}
+
+static void
+cmd_log(struct sexton *sx, struct ctl_client *cl)
+{
+	struct service *svc;
+	struct ctl_opts o;
+	struct json j;
+
+	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+		return;
+	if (o.nnames != 1) {
+		ctl_error(cl, 2, "log: exactly one service");
+		return;
+	}
+	svc = sup_find(&sx->sup, o.names[0]);
+	if (svc->cfg->output != OUT_TAGGED) {
+		ctl_error(cl, 1, "%s: output is not 'tagged': sexton keeps no lines of it", svc->name);
+		return;
+	}
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "name");
+	json_str(&j, svc->name);
+	json_key(&j, "lines");
+	json_arr_begin(&j);
+	line_ring_tail(svc->ring, (size_t)o.lines, add_line, &j);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (!o.follow) {
+		send_json(cl, &j, true);
+		return;
+	}
+	cl->follow = svc;
+	line_ring_set_listener(svc->ring, on_ring_line, svc);
+	ctl_park(cl, 0);
+	send_json(cl, &j, false);
+}
+
+/* ---- signal, reload, shutdown, system ------------------------------------------ */
+
+static void
+cmd_signal(struct sexton *sx, struct ctl_client *cl)
+{
+	struct service *svc = sx->have_services ? sup_find(&sx->sup, cl->req.argv[0]) : NULL;
+	int sig = sig_parse(cl->req.argv[1]), rc;
+	char name[16];
+	struct json j;
+
+	if (!svc) {
+		ctl_error(cl, 2, "no such service: %s", cl->req.argv[0]);
+		return;
+	}
+	if (sig <= 0) {
+		ctl_error(cl, 2, "signal: unknown signal '%s'", cl->req.argv[1]);
+		return;
+	}
+	rc = svc_signal(svc, sig);
+	if (rc < 0) {
+		ctl_error(cl, 1, "%s: %s", svc->name,
+			  rc == -ESRCH ? "no process to signal" : strerror(-rc));
+		return;
+	}
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "name");
+	json_str(&j, svc->name);
+	json_key(&j, "signal");
+	json_str(&j, sig_name(sig, name, sizeof(name)));
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_reload(struct sexton *sx, struct ctl_client *cl)
+{
+	struct cfg_errors errs = { 0 };
+	char line[1024];
+	struct json j;
+	size_t i;
+	int rc;
+
+	rc = sx_reload(sx, &errs);
+	json_init(&j);
+	json_obj_begin(&j);
+	if (rc == 0) {
+		json_key(&j, "reloaded");
+		json_bool(&j, true);
+	} else {
+		json_key(&j, "error");
+		json_str(&j, rc == -ENOENT ? "no configuration file to reload"
+					   : "the configuration has errors; nothing changed");
+		json_key(&j, "code");
+		json_int(&j, 1);
+		json_key(&j, "errors");
+		json_arr_begin(&j);
+		for (i = 0; i < errs.n; i++) {
+			cfg_error_format(&errs.v[i], line, sizeof(line));
+			json_str(&j, line);
+		}
+		json_arr_end(&j);
+	}
+	json_obj_end(&j);
+	cfg_errors_free(&errs);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_shutdown(struct sexton *sx, struct ctl_client *cl)
+{
+	struct json j;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "shutdown");
+	json_bool(&j, true);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+	sx_shutdown(sx, "sextonctl shutdown");
+}
+
+/* ---- ps, doctor, metrics, check ------------------------------------------------ */
+
+static const char *
+service_of(struct sexton *sx, const struct proc_info *p)
+{
+	const struct service *svc;
+
+	if (!sx->have_services)
+		return NULL;
+	/* Every service leads its own session: the session id is its pid. */
+	svc = pidmap_get(&sx->sup.pids, p->pid);
+	if (!svc)
+		svc = pidmap_get(&sx->sup.pids, p->session);
+	return svc ? svc->name : NULL;
+}
+
+static void
+json_process(struct json *j, struct sexton *sx, const struct proc_info *p)
+{
+	char state[2] = { p->state, '\0' };
+	size_t t;
+
+	json_obj_begin(j);
+	json_key(j, "pid");
+	json_int(j, p->pid);
+	json_key(j, "ppid");
+	json_int(j, p->ppid);
+	json_key(j, "state");
+	json_str(j, state);
+	json_key(j, "comm");
+	json_str(j, p->comm);
+	json_key(j, "wchan");
+	json_str(j, p->wchan);
+	json_key(j, "service");
+	json_str(j, service_of(sx, p));
+	json_key(j, "threads");
+	json_arr_begin(j);
+	for (t = 0; t < p->nthreads; t++) {
+		state[0] = p->threads[t].state;
+		json_obj_begin(j);
+		json_key(j, "tid");
+		json_int(j, p->threads[t].tid);
+		json_key(j, "state");
+		json_str(j, state);
+		json_key(j, "wchan");
+		json_str(j, p->threads[t].wchan);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void
+cmd_ps(struct sexton *sx, struct ctl_client *cl)
+{
+	struct proc_snapshot snap;
+	struct json j;
+	size_t i;
+	int rc = procscan(&snap, true);
+
+	if (rc < 0) {
+		ctl_error(cl, 1, "ps: cannot read /proc: %s", strerror(-rc));
+		return;
+	}
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "processes");
+	json_arr_begin(&j);
+	for (i = 0; i < snap.n; i++)
+		if (snap.v[i].ours || (sx->is_pid1 && snap.v[i].pid == 1))
+			json_process(&j, sx, &snap.v[i]);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	procscan_free(&snap);
+	send_json(cl, &j, true);
+}
+
+/* A small /proc file, read with one read(2) (no stdio in PID 1's hot paths). */
+static ssize_t
+read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static long
+read_long(const char *path)
+{
+	char buf[32];
+
+	return read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+struct limits {
+	long pids, pid_max, threads, threads_max;
+};
+
+/* /proc/loadavg's 4th field is "runnable/total scheduling entities": the
+ * total counts every thread; the numeric /proc entries are the processes. */
+static void
+read_limits(struct limits *l)
+{
+	struct proc_snapshot snap;
+	char buf[128], *slash;
+
+	l->pid_max = read_long("/proc/sys/kernel/pid_max");
+	l->threads_max = read_long("/proc/sys/kernel/threads-max");
+	l->pids = procscan(&snap, false) == 0 ? (long)snap.n : -1;
+	procscan_free(&snap);
+	l->threads = -1;
+	if (read_text("/proc/loadavg", buf, sizeof(buf)) > 0 && (slash = strchr(buf, '/')))
+		l->threads = strtol(slash + 1, NULL, 10);
+}
+
+static bool
+over(long used, long max)
+{
+	return used >= 0 && max > 0 && used * 100 > max * LIMIT_WARN_PERCENT;
+}
+
+static void
+cmd_doctor(struct sexton *sx, struct ctl_client *cl)
+{
+	struct limits l;
+	struct json j;
+	bool tight;
+
+	(void)sx;
+	read_limits(&l);
+	tight = over(l.pids, l.pid_max) || over(l.threads, l.threads_max);
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "ok");
+	json_bool(&j, !tight);
+	json_key(&j, "findings");
+	json_arr_begin(&j);
+	if (tight) {
+		json_obj_begin(&j);
+		json_key(&j, "kind");
+		json_str(&j, "limits");
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "limits");
+	json_obj_begin(&j);
+	json_key(&j, "pids");
+	json_int(&j, l.pids);
+	json_key(&j, "pid_max");
+	json_int(&j, l.pid_max);
+	json_key(&j, "threads");
+	json_int(&j, l.threads);
+	json_key(&j, "threads_max");
+	json_int(&j, l.threads_max);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+/* A growing text buffer for the exposition format. */
+struct text {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+text_printf(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *np;
+
+	for (;;) {
+		if (t->oom)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(t->p ? t->p + t->len : NULL, t->p ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && t->p && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		t->cap = t->cap ? t->cap * 2 : 4096;
+		while (n >= 0 && t->cap < t->len + (size_t)n + 1)
+			t->cap *= 2;
+		np = realloc(t->p, t->cap);
+		if (!np || n < 0) {
+			t->oom = true;
+			return;
+		}
+		t->p = np;
+	}
+}
+
+static void
+metric(struct text *f, const char *name, const char *type, const char *help)
+{
+	text_printf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+service_metrics(struct text *f, struct sexton *sx)
+{
+	static const char *const states[] = { "stopped", "starting", "running", "stopping",
+					      "backoff", "failed", "done" };
+	const struct service *svc;
+	size_t i, s;
+
+	metric(f, "sexton_service_state", "gauge", "1 for the state the service is in.");
+	for (i = 0; i < sx->sup.nsvcs; i++)
+		for (s = 0, svc = sx->sup.svcs[i]; s < sizeof(states) / sizeof(*states); s++)
+			text_printf(f, "sexton_service_state{service=\"%s\",state=\"%s\"} %d\n",
+				svc->name, states[s], svc->state == s);
+	metric(f, "sexton_service_up", "gauge", "1 if running and ready (or a oneshot done).");
+	for (i = 0; i < sx->sup.nsvcs; i++)
+		text_printf(f, "sexton_service_up{service=\"%s\"} %d\n", sx->sup.svcs[i]->name,
+			svc_is_up(sx->sup.svcs[i]));
+	metric(f, "sexton_service_restarts_total", "counter", "Restarts since sexton started.");
+	for (i = 0; i < sx->sup.nsvcs; i++)
+		text_printf(f, "sexton_service_restarts_total{service=\"%s\"} %u\n",
+			sx->sup.svcs[i]->name, sx->sup.svcs[i]->restarts);
+	metric(f, "sexton_service_state_seconds", "gauge", "Seconds in the current state.");
+	for (i = 0; i < sx->sup.nsvcs; i++)
+		text_printf(f, "sexton_service_state_seconds{service=\"%s\"} %.3f\n",
+			sx->sup.svcs[i]->name, now(sx) - sx->sup.svcs[i]->state_since);
+	metric(f, "sexton_service_last_exit_code", "gauge",
+	       "Exit code of the last exit (128+N when killed by signal N).");
+	for (i = 0; i < sx->sup.nsvcs; i++)
+		if (sx->sup.svcs[i]->has_last_exit)
+			text_printf(f, "sexton_service_last_exit_code{service=\"%s\"} %d\n",
+				sx->sup.svcs[i]->name, svc_exit_code(sx->sup.svcs[i]));
+}
+
+static void
+cmd_metrics(struct sexton *sx, struct ctl_client *cl)
+{
+	struct text t = { 0 }, *f = &t;
+	struct limits l;
+	struct json j;
+
+	if (sx->have_services)
+		service_metrics(f, sx);
+	metric(f, "sexton_orphans_reaped_total", "counter", "Adopted processes reaped.");
+	text_printf(f, "sexton_orphans_reaped_total %lu\n", sx->orphans_reaped);
+	metric(f, "sexton_control_requests_total", "counter", "Control socket requests.");
+	text_printf(f, "sexton_control_requests_total %llu\n", sx->ctl.requests);
+	if (sx->have_services && sx->sup.sink) {
+		metric(f, "sexton_output_lines_dropped_total", "counter",
+		       "Tagged lines dropped because stdout was too slow.");
+		text_printf(f, "sexton_output_lines_dropped_total %llu\n",
+			out_sink_dropped(sx->sup.sink));
+	}
+	read_limits(&l);
+	metric(f, "sexton_pids", "gauge", "Processes in sexton's PID namespace.");
+	text_printf(f, "sexton_pids %ld\n", l.pids);
+	metric(f, "sexton_pid_max", "gauge", "kernel.pid_max.");
+	text_printf(f, "sexton_pid_max %ld\n", l.pid_max);
+	metric(f, "sexton_threads", "gauge", "Threads on the system.");
+	text_printf(f, "sexton_threads %ld\n", l.threads);
+	metric(f, "sexton_threads_max", "gauge", "kernel.threads-max.");
+	text_printf(f, "sexton_threads_max %ld\n", l.threads_max);
+	if (t.oom) {
+		free(t.p);
+		ctl_error(cl, 1, "out of memory");
+		return;
+	}
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "text");
+	json_strn(&j, t.p, t.len);
+	json_obj_end(&j);
+	free(t.p);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_check(struct sexton *sx, struct ctl_client *cl)
+{
+	const struct service *svc;
+	char msg[512];
+	struct json j;
+	bool ok = true;
+	size_t i;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, "problems");
+	json_arr_begin(&j);
+	for (i = 0; sx->have_services && i < sx->sup.nsvcs; i++) {
+		svc = sx->sup.svcs[i];
+		if (svc->removed || !svc->cfg->autostart || svc_is_up(svc))
+			continue;
+		snprintf(msg, sizeof(msg), "%s: %s%s%s", svc->name, svc_state_name(svc->state),
+			 svc->reason[0] ? ": " : "", svc->reason);
+		json_str(&j, msg);
+		ok = false;
+	}
+	json_arr_end(&j);
+	json_key(&j, "ok");
+	json_bool(&j, ok);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+}
+
+static void
+cmd_system(struct sexton *sx, struct ctl_client *cl)
+{
+	(void)sx;
+	ctl_error(cl, 1, "%s: only in system mode (a [system] section in the configuration)",
+		  ctl_name(cl->req.cmd));
+}
+
+/* ---- dispatch ------------------------------------------------------------------- */
+
+void
+cmd_dispatch(struct control *ctl, struct ctl_client *cl)
+{
+	struct sexton *sx = owner(ctl);
+
+	switch (cl->req.cmd) {
+	case CTL_STATUS: cmd_status(sx, cl); return;
+	case CTL_START:
+	case CTL_STOP:
+	case CTL_RESTART: cmd_operation(sx, cl); return;
+	case CTL_SIGNAL: cmd_signal(sx, cl); return;
+	case CTL_RELOAD: cmd_reload(sx, cl); return;
+	case CTL_LOG: cmd_log(sx, cl); return;
+	case CTL_PS: cmd_ps(sx, cl); return;
+	case CTL_DOCTOR: cmd_doctor(sx, cl); return;
+	case CTL_METRICS: cmd_metrics(sx, cl); return;
+	case CTL_CHECK: cmd_check(sx, cl); return;
+	case CTL_WAIT: cmd_wait(sx, cl); return;
+	case CTL_SHUTDOWN: cmd_shutdown(sx, cl); return;
+	case CTL_POWEROFF:
+	case CTL_REBOOT:
+	case CTL_HALT: cmd_system(sx, cl); return;
+	case CTL_NCOMMANDS: break;
+	}
+	ctl_error(cl, 2, "unknown command");
+}
+
+void
+cmd_expire(struct control *ctl, struct ctl_client *cl)
+{
+	struct sexton *sx = owner(ctl);
+
+	if (cl->req.cmd == CTL_WAIT)
+		ctl_error(cl, 1, "timeout: %s not ready", cl->req.argv[0]);
+	else
+		ctl_error(cl, 1, "%s: timed out after %.0f s", ctl_name(cl->req.cmd),
+			  OPERATION_TIMEOUT_S);
+	(void)sx;
+}
+
+static void
+recheck(void *ctx, struct ctl_client *cl)
+{
+	struct sexton *sx = ctx;
+
+	if (cl->req.cmd == CTL_WAIT)
+		check_wait(sx, cl);
+	else if (cl->req.cmd == CTL_START || cl->req.cmd == CTL_STOP || cl->req.cmd == CTL_RESTART)
+		check_operation(sx, cl);
+}
+
+void
+cmd_services_changed(struct sexton *sx)
+{
+	if (sx->have_ctl)
+		ctl_each_parked(&sx->ctl, recheck, sx);
+}

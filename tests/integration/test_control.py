@@ -1,0 +1,412 @@
+"""The control socket, spoken raw (PROTOCOL.md): commands, permissions,
+and clients that misbehave. sexton must keep answering within 100 ms."""
+import json
+import os
+import pathlib
+import re
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import SEXTON, wait_for, write_script
+
+
+def request(path, line, timeout=5, uid=None):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(str(path))
+    s.sendall(line.encode() + b"\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return [json.loads(l) for l in data.decode().splitlines()]
+
+
+def one(path, line, **kw):
+    docs = request(path, line, **kw)
+    assert len(docs) == 1, docs
+    return docs[0]
+
+
+def timed_status(path):
+    t0 = time.monotonic()
+    doc = one(path, "status")
+    return time.monotonic() - t0, doc
+
+
+def base(sock, extra=""):
+    return (f"[sexton]\nsocket = {sock}\nstop_timeout = 2\n{extra}\n"
+            "[service:db]\ncommand = sleep 1000\n\n"
+            "[service:web]\ncommand = sh -c 'while :; do echo line $$; sleep 0.1; done'\n"
+            "depends = db\noutput = tagged\n")
+
+
+@pytest.fixture
+def ctl(daemon, tmp_path):
+    sock = tmp_path / "s.sock"
+
+    def start(extra="", conf=None):
+        d = daemon(conf or base(sock, extra))
+        wait_for(lambda: sock.exists(), what="control socket")
+        d.sock = sock
+        d.wait_log(r"service web: started")
+        return d
+
+    return start
+
+
+def test_status_fields_and_types(ctl):
+    d = ctl()
+    doc = one(d.sock, "status")
+    web = next(s for s in doc["services"] if s["name"] == "web")
+    assert web["state"] == "running" and web["ready"] is True
+    assert isinstance(web["pid"], int) and isinstance(web["restarts"], int)
+    assert isinstance(web["uptime_s"], float) and web["last_exit"] is None
+    assert isinstance(web["status_text"], str)
+    assert one(d.sock, "status nope") == {"error": "no such service: nope", "code": 2}
+
+
+def test_stop_start_restart_wait_for_state(ctl):
+    d = ctl()
+    doc = one(d.sock, "stop db")  # web depends on db: it goes down first
+    assert doc["services"][0]["state"] == "stopped"
+    states = {s["name"]: s["state"] for s in one(d.sock, "status")["services"]}
+    assert states == {"db": "stopped", "web": "stopped"}
+    doc = one(d.sock, "start web")  # brings db up first
+    assert doc["services"][0]["state"] == "running"
+    old = doc["services"][0]["pid"]
+    doc = one(d.sock, "restart web")
+    assert doc["services"][0]["pid"] != old and doc["services"][0]["restarts"] >= 1
+    doc = one(d.sock, "stop web --no-wait")
+    assert "services" in doc
+
+
+def test_failed_start_reports_code_1(ctl, tmp_path):
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:ghost]\ncommand = /nonexistent\nautostart = no\n")
+    doc = one(d.sock, "start ghost")
+    assert doc["code"] == 1
+    assert "ghost: failed: cannot exec /nonexistent: No such file or directory" in doc["error"]
+
+
+def test_signal_kills_service_and_check_reports_it(ctl):
+    d = ctl()
+    one(d.sock, "signal web KILL")
+    d.wait_log(r"service web: killed by SIGKILL")
+    chk = one(d.sock, "check")
+    assert chk["ok"] is False and chk["problems"][0].startswith("web: backoff")
+
+
+def test_signal_reload_check_metrics_ps(ctl, tmp_path):
+    d = ctl()
+    assert one(d.sock, "signal web CONT") == {"name": "web", "signal": "CONT"}
+    assert one(d.sock, "signal web NOPE")["code"] == 2
+    assert one(d.sock, "reload") == {"reloaded": True}
+    assert one(d.sock, "check") == {"problems": [], "ok": True}
+    text = one(d.sock, "metrics")["text"]
+    assert re.search(r'^sexton_service_up\{service="db"\} 1$', text, re.M)
+    assert "# TYPE sexton_orphans_reaped_total counter" in text
+    procs = one(d.sock, "ps")["processes"]
+    assert procs[0]["pid"] == 1 and procs[0]["comm"] == "sexton"
+    svc = {p["service"] for p in procs if p["service"]}
+    assert {"db", "web"} <= svc
+    assert all(p["threads"] for p in procs)
+
+
+def test_bad_reload_reports_file_line_and_changes_nothing(ctl):
+    d = ctl()
+    before = one(d.sock, "status db")["services"][0]["pid"]
+    d.conf.write_text(d.conf.read_text() + "\n[service:x]\nbogus = 1\n")
+    doc = one(d.sock, "reload")
+    assert doc["code"] == 1
+    assert any(re.match(rf"{re.escape(str(d.conf))}:\d+: .*bogus", e) for e in doc["errors"])
+    assert one(d.sock, "status db")["services"][0]["pid"] == before
+
+
+def test_log_tail_and_follow(ctl):
+    d = ctl()
+    time.sleep(0.5)
+    doc = one(d.sock, "log web -n 3")
+    assert len(doc["lines"]) == 3 and all(l.startswith("line ") for l in doc["lines"])
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(d.sock))
+    s.sendall(b"log web -n 0 -f\n")
+    f = s.makefile("r")
+    assert json.loads(f.readline())["lines"] == []
+    got = [json.loads(f.readline())["line"] for _ in range(3)]
+    assert all(g.startswith("line ") for g in got)
+    s.close()
+    assert one(d.sock, "log db")["code"] == 1  # not tagged
+
+
+def test_wait_ready_and_timeout(ctl, tmp_path):
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:slow]\ntype = notify\ncommand = sleep 1000\n"
+            "ready_timeout = 0\n")
+    assert one(d.sock, "wait db") == {"name": "db", "ready": True}
+    t0 = time.monotonic()
+    doc = one(d.sock, "wait slow --timeout 0.5")
+    assert doc["code"] == 1 and "timeout" in doc["error"]
+    assert 0.4 < time.monotonic() - t0 < 2
+
+
+def test_shutdown_command(ctl):
+    d = ctl()
+    assert one(d.sock, "shutdown") == {"shutdown": True}
+    assert d.wait(10) == 0
+    assert not d.sock.exists(), "socket file left behind"
+
+
+def test_system_commands_refused_outside_system_mode(ctl):
+    d = ctl()
+    for c in ("poweroff", "reboot", "halt"):
+        assert one(d.sock, c)["code"] == 1
+
+
+def test_stale_socket_replaced(daemon, tmp_path):
+    sock = tmp_path / "s.sock"
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(sock))
+    s.close()  # the file stays, nobody listens: what a killed sexton leaves
+    d = daemon(base(sock))
+    wait_for(lambda: _answers(sock), what="sexton on the stale path")
+    d.stop()
+
+
+def _answers(sock):
+    try:
+        return one(sock, "status")
+    except OSError:
+        return None
+
+
+def test_second_sexton_refused(ctl, tmp_path):
+    d = ctl()
+    p = subprocess.run([SEXTON, "-c", str(d.conf)], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1
+    assert f"another sexton is running on {d.sock}" in p.stderr
+    assert one(d.sock, "status")["services"]
+
+
+def test_socket_mode_and_group(ctl):
+    d = ctl(extra="socket_group = www-data\n")
+    st = os.stat(d.sock)
+    assert stat.S_IMODE(st.st_mode) == 0o660
+    assert st.st_gid == 33
+
+
+def test_unwritable_socket_dir_runs_without_socket(daemon, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    d = daemon(f"[sexton]\nsocket = /proc/sexton.sock\n[service:a]\ncommand = sleep 100\n")
+    d.wait_log(r"service a: started")
+    assert re.search(r"no control socket at /proc/sexton.sock: .*running without it", d.log())
+    assert d.stop() == 0
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+CLIENT = ("import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);"
+          "s.sendall(sys.argv[2].encode()+b'\\n');print(s.makefile().read())")
+
+
+def as_nobody(sock, line):
+    p = subprocess.run(NOBODY + ["/usr/bin/python3", "-c", CLIENT, str(sock), line],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_permissions(daemon):
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="sexton-perm-", dir="/tmp"))
+    shared.chmod(0o755)
+    sock = shared / "s.sock"
+    # World-connectable, no group: the kernel's credentials decide, not the mode.
+    d = daemon(base(sock, "socket_mode = 0666\n"))
+    wait_for(lambda: sock.exists())
+    doc = as_nobody(sock, "status")
+    assert doc["code"] == 2 and doc["error"].startswith("permission denied")
+    assert as_nobody(sock, "stop db")["code"] == 2
+    d.stop()
+    # socket_group = nobody's group: read-only commands only.
+    d = daemon(base(sock, "socket_group = 65534\n"))
+    wait_for(lambda: sock.exists())
+    assert "services" in as_nobody(sock, "status")
+    doc = as_nobody(sock, "stop db")
+    assert doc["code"] == 2 and "read-only" in doc["error"]
+    assert one(sock, "status db")["services"][0]["state"] == "running"
+    d.stop()
+
+
+# ---- hostile clients --------------------------------------------------------------
+
+
+def test_garbage_and_huge_requests(ctl):
+    d = ctl()
+    for payload in (b"\x00\x01\x02garbage\xff\n", b"status\tweb\n", b"\n", b"x" * 100 + b"\n"):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(d.sock))
+        s.sendall(payload)
+        reply = json.loads(s.makefile("rb").readline())
+        assert reply["code"] == 2 and reply["error"].startswith("bad request")
+        s.close()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(d.sock))
+    s.settimeout(10)
+    try:
+        s.sendall(b"status " + b"a" * (1 << 20))  # 1 MiB, no newline
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # sexton hung up after 64 KiB: also fine
+    try:
+        reply = s.makefile("rb").readline()
+        assert not reply or b"longer than" in reply
+    except ConnectionResetError:
+        pass
+    s.close()
+    dt, doc = timed_status(d.sock)
+    assert dt < 0.1 and doc["services"]
+
+
+def test_idle_connection_flood_does_not_lock_out(ctl):
+    d = ctl()
+    idle = []
+    for _ in range(500):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(d.sock))
+        idle.append(s)
+    dt, doc = timed_status(d.sock)
+    assert dt < 0.1, dt
+    assert doc["services"]
+    for s in idle:
+        s.close()
+
+
+def test_client_that_never_reads_a_large_answer(ctl, tmp_path):
+    sock = tmp_path / "s.sock"
+    noisy = write_script(tmp_path, "noisy", "i=0; while [ $i -lt 1200 ]; do "
+                         "printf '%04000d\\n' $i; i=$((i+1)); done; sleep 1000")
+    d = ctl(conf=base(sock) + f"\n[service:noisy]\ncommand = {noisy}\noutput = tagged\n")
+    wait_for(lambda: len(one(d.sock, "log noisy -n 1000")["lines"]) == 1000, 10)
+    stuck = socket.socket(socket.AF_UNIX)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.connect(str(d.sock))
+    stuck.sendall(b"log noisy -n 1000\n")  # ~4 MB answer, never read
+    time.sleep(0.3)
+    for _ in range(5):
+        dt, doc = timed_status(d.sock)
+        assert dt < 0.1, dt
+    # dropped after the idle timeout instead of being buffered for ever
+    stuck.settimeout(10)
+    wait_for(lambda: _closed(stuck), 12, what="slow reader dropped")
+
+
+def _closed(s):
+    try:
+        while True:
+            if not s.recv(1 << 20):
+                return True
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def test_client_killed_mid_request(ctl):
+    d = ctl()
+    code = ("import socket,sys,os;s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);"
+            "s.sendall(b'stat');os.kill(os.getpid(),9)")
+    for _ in range(20):
+        subprocess.run(["/usr/bin/python3", "-c", code, str(d.sock)], timeout=10)
+    dt, doc = timed_status(d.sock)
+    assert dt < 0.1 and doc["services"]
+    assert d.proc.poll() is None
+
+
+def test_silent_client_dropped_after_idle_timeout(ctl):
+    d = ctl()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(d.sock))
+    s.settimeout(10)
+    t0 = time.monotonic()
+    assert s.recv(100) == b""
+    assert 4 < time.monotonic() - t0 < 8
+
+
+# ---- sextonctl against the real daemon -----------------------------------------------
+
+SEXTONCTL = os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl"))
+
+
+def sextonctl(sock, *args, user=None):
+    argv = [SEXTONCTL, "-S", str(sock), *args]
+    if user:
+        argv = NOBODY + argv
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30)
+
+
+def test_sextonctl_status_table_and_json(ctl):
+    d = ctl()
+    p = sextonctl(d.sock, "status")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "STATUS"]
+    rows = {l.split()[0]: l.split() for l in lines[1:]}
+    assert rows["db"][1] == "running" and rows["web"][5] == "yes"
+    p = sextonctl(d.sock, "--json", "status")
+    doc = json.loads(p.stdout)
+    assert set(doc["services"][0]) >= {"name", "state", "pid", "ready", "restarts", "uptime_s",
+                                       "last_exit", "status_text"}
+
+
+def test_sextonctl_exit_codes(ctl, tmp_path):
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:ghost]\ncommand = /nonexistent\nautostart = no\n")
+    p = sextonctl(d.sock, "start", "ghost")
+    assert p.returncode == 1 and "No such file or directory" in p.stderr
+    p = sextonctl(d.sock, "check")
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = sextonctl(d.sock, "stop", "db")
+    assert p.returncode == 0
+    p = sextonctl(d.sock, "check")
+    assert p.returncode == 1 and "db: stopped" in p.stdout + p.stderr
+    d.conf.write_text(d.conf.read_text() + "\n[service:x]\nbogus = 1\n")
+    p = sextonctl(d.sock, "reload")
+    assert p.returncode == 1 and re.search(rf"{re.escape(str(d.conf))}:\d+: .*bogus", p.stderr)
+    p = sextonctl(tmp_path / "nothing-here.sock", "status")
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    p = sextonctl(d.sock, "status", "nope")
+    assert p.returncode == 2
+
+
+def test_sextonctl_permission_denied_exit_2(daemon):
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="sexton-perm-", dir="/tmp"))
+    shared.chmod(0o755)
+    sock = shared / "s.sock"
+    d = daemon(base(sock, "socket_group = 65534\n"))
+    wait_for(lambda: sock.exists())
+    d.wait_log(r"service web: started")
+    p = sextonctl(sock, "status", user="nobody")
+    assert p.returncode == 0, p.stderr
+    p = sextonctl(sock, "stop", "db", user="nobody")
+    assert p.returncode == 2 and "permission denied" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_sextonctl_log_follow(ctl):
+    d = ctl()
+    p = subprocess.Popen([SEXTONCTL, "-S", str(d.sock), "log", "web", "-n", "0", "-f"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        first = [p.stdout.readline() for _ in range(3)]
+        assert all(l.startswith("line ") for l in first), first
+    finally:
+        p.kill()
+        p.wait()
+    assert one(d.sock, "status")["services"]  # the daemon is fine after the follower left
