@@ -75,12 +75,17 @@ set_state(struct service *svc, enum svc_state state)
 }
 
 static void
+disarm_timer(struct service *svc)
+{
+	ev_timer_stop(svc->sup->loop, &svc->timer);
+}
+
+/* Fire after SECONDS; 0 fires on the next loop turn (restart_delay = 0). */
+static void
 arm_timer(struct service *svc, double seconds)
 {
 	ev_timer_stop(svc->sup->loop, &svc->timer);
-	if (seconds <= 0)
-		return;
-	ev_timer_set(&svc->timer, seconds, 0.);
+	ev_timer_set(&svc->timer, seconds > 0 ? seconds : 0., 0.);
 	ev_timer_start(svc->sup->loop, &svc->timer);
 }
 
@@ -96,7 +101,7 @@ fail(struct service *svc, const char *fmt, ...)
 	vsnprintf(svc->reason, sizeof(svc->reason), fmt, ap);
 	va_end(ap);
 	log_error("service %s: %s", svc->name, svc->reason);
-	arm_timer(svc, 0);
+	disarm_timer(svc);
 	set_state(svc, SVC_FAILED);
 }
 
@@ -387,7 +392,10 @@ spawn_service(struct service *svc)
 		set_state(svc, SVC_RUNNING);
 		return;
 	}
-	arm_timer(svc, c->type == SVC_NOTIFY ? c->ready_timeout : 0);
+	if (c->type == SVC_NOTIFY && c->ready_timeout > 0)
+		arm_timer(svc, c->ready_timeout);
+	else
+		disarm_timer(svc); /* oneshot, or notify waiting for ever */
 	set_state(svc, SVC_STARTING);
 }
 
@@ -534,7 +542,7 @@ on_unexpected_exit(struct service *svc)
 static void
 on_stopped_exit(struct service *svc)
 {
-	arm_timer(svc, 0);
+	disarm_timer(svc);
 	switch (svc->after_stop) {
 	case SVC_AFTER_START:
 		svc->after_stop = SVC_AFTER_NOTHING;
@@ -616,7 +624,7 @@ on_stop(struct service *svc)
 		svc->after_stop = SVC_AFTER_NOTHING;
 		return;
 	case SVC_BACKOFF:
-		arm_timer(svc, 0);
+		disarm_timer(svc);
 		set_state(svc, SVC_STOPPED);
 		return;
 	case SVC_STOPPED:
@@ -653,7 +661,7 @@ on_ready(struct service *svc)
 {
 	if (svc->state != SVC_STARTING)
 		return;
-	arm_timer(svc, 0);
+	disarm_timer(svc);
 	svc->ready = true;
 	if (svc->cfg->watchdog > 0) {
 		svc->watchdog.repeat = svc->cfg->watchdog;

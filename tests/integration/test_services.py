@@ -320,3 +320,16 @@ def test_long_command_through_continuation_lines(daemon):
     joined = re.search(r"^long \| (.*)$", d.out(), re.M).group(1)
     assert joined.split() == words.split()
     d.stop()
+
+
+def test_restart_delay_zero_restarts_at_once(daemon, tmp_path):
+    """restart_delay = 0 means no delay, not "never" (it once left the
+    service in backoff for ever)."""
+    stamps = tmp_path / "stamps"
+    d = daemon(conf(f"[service:fast]\ncommand = sh -c 'date +%s.%N >> {stamps}; exit 1'\n"
+                    "restart_delay = 0\nrestart_delay_max = 0\nstart_limit = 5/60"))
+    d.wait_log(r"service fast: start limit hit", timeout=5)
+    t = [float(x) for x in stamps.read_text().split()]
+    assert len(t) == 5
+    assert t[-1] - t[0] < 1.0, t
+    d.stop()
