@@ -13,6 +13,9 @@
 /* Exit code a shell would report for wait status WSTATUS: code, or 128+N. */
 int exit_code_of(int wstatus);
 
+/* "exited with code N" or "killed by SIGNAME", for messages. Returns BUF. */
+const char *exit_status_text(int wstatus, char *buf, size_t len);
+
 /* CODE, or 0 when CODE is one of REMAP[0..N). */
 int exit_code_remap(int code, const int *remap, size_t n);
 

@@ -1,7 +1,10 @@
 /* exitstatus — see include/exitstatus.h. */
 #include "exitstatus.h"
 
+#include <stdio.h>
 #include <sys/wait.h>
+
+#include "signames.h"
 
 int
 exit_code_of(int wstatus)
@@ -22,4 +25,16 @@ exit_code_remap(int code, const int *remap, size_t n)
 		if (remap[i] == code)
 			return 0;
 	return code;
+}
+
+const char *
+exit_status_text(int wstatus, char *buf, size_t len)
+{
+	char name[16];
+
+	if (WIFSIGNALED(wstatus))
+		snprintf(buf, len, "killed by SIG%s", sig_name(WTERMSIG(wstatus), name, sizeof(name)));
+	else
+		snprintf(buf, len, "exited with code %d", WEXITSTATUS(wstatus));
+	return buf;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "envfile.h"
+#include "exitstatus.h"
 #include "log.h"
 #include "output.h"
 #include "signames.h"
@@ -484,17 +485,6 @@ enter_backoff(struct service *svc)
 	set_state(svc, SVC_BACKOFF);
 }
 
-static void
-describe_exit(int st, char *buf, size_t len)
-{
-	char name[16];
-
-	if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by SIG%s", sig_name(WTERMSIG(st), name, sizeof(name)));
-	else
-		snprintf(buf, len, "exited with code %d", WEXITSTATUS(st));
-}
-
 /* The process ended on its own (not asked to stop). */
 static void
 on_unexpected_exit(struct service *svc)
@@ -504,7 +494,7 @@ on_unexpected_exit(struct service *svc)
 	bool again;
 	char how[64];
 
-	describe_exit(svc->last_status, how, sizeof(how));
+	exit_status_text(svc->last_status, how, sizeof(how));
 	if (c->type == SVC_ONESHOT) {
 		svc->want_up = false;
 		if (clean) {

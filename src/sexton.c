@@ -48,17 +48,6 @@ finish(struct sexton *sx)
 }
 
 static void
-describe_status(int st, char *buf, size_t len)
-{
-	char name[16];
-
-	if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by SIG%s", sig_name(WTERMSIG(st), name, sizeof(name)));
-	else
-		snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
-}
-
-static void
 on_child_exit(void *ctx, pid_t pid, int st)
 {
 	struct sexton *sx = ctx;
@@ -68,19 +57,13 @@ on_child_exit(void *ctx, pid_t pid, int st)
 		sx->main_pid = 0;
 		sx->main_status = st;
 		sx->main_exited = true;
-		if (log_enabled(LOG_DEBUG)) {
-			describe_status(st, how, sizeof(how));
-			log_debug("main child %d exited: %s", (int)pid, how);
-		}
+		log_debug("main child %d %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 		return;
 	}
 	if (sx->have_services && sup_child_exited(&sx->sup, pid, st))
 		return;
 	sx->orphans_reaped++;
-	if (log_enabled(LOG_DEBUG)) {
-		describe_status(st, how, sizeof(how));
-		log_debug("reaped orphan %d: %s", (int)pid, how);
-	}
+	log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
 static void

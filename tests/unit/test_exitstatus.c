@@ -51,6 +51,19 @@ test_remap(void **state)
 }
 
 static void
+test_status_text(void **state)
+{
+	char buf[48];
+
+	(void)state;
+	assert_string_equal(exit_status_text(EXITED(3), buf, sizeof(buf)), "exited with code 3");
+	assert_string_equal(exit_status_text(SIGNALED(SIGKILL), buf, sizeof(buf)),
+			    "killed by SIGKILL");
+	assert_string_equal(exit_status_text(SIGNALED(SIGRTMIN + 1), buf, sizeof(buf)),
+			    "killed by SIGRTMIN+1");
+}
+
+static void
 test_exec_error_codes(void **state)
 {
 	(void)state;
@@ -67,6 +80,7 @@ main(void)
 		cmocka_unit_test(test_signals_are_128_plus_n),
 		cmocka_unit_test(test_remap),
 		cmocka_unit_test(test_exec_error_codes),
+		cmocka_unit_test(test_status_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
