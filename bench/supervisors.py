@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """sexton as a service supervisor against runit, s6 and supervisord: each
 given N services of bench/pause.c, one supervisor at a time, as ordinary
-processes (no PID namespace).
+processes (no PID namespace): start, restart, idle, status (sextonctl,
+sv, s6-svstat, supervisorctl, timed by bench/timecmd.c) and stop.
 
     /usr/bin/python3 bench/supervisors.py            # full: N = 100 and 1000 (< 20 min)
     /usr/bin/python3 bench/supervisors.py --quick    # N = 20 and 100, few repetitions (~1.5 min)
@@ -35,6 +36,8 @@ HERE, ROOT, BENCH_BIN = R.HERE, R.ROOT, R.BENCH_BIN
 PAUSE_SRC = os.path.join(HERE, "pause.c")
 PAUSE_BIN = os.path.join(BENCH_BIN, "pause")
 PAUSE_COMM = "pause"
+TIMECMD_SRC = os.path.join(HERE, "timecmd.c")
+TIMECMD_BIN = os.path.join(BENCH_BIN, "timecmd")
 
 SUPERVISORS = ("sexton", "runit", "s6", "supervisord")
 OURS = ("sexton",)
@@ -42,18 +45,26 @@ PEERS = ("runit", "s6", "supervisord")
 TOOLS = {"runit": ["/usr/bin/runsvdir", "/usr/bin/runsv"],
          "s6": ["/usr/bin/s6-svscan", "/usr/bin/s6-supervise", "/usr/bin/s6-svscanctl"],
          "supervisord": ["/usr/bin/supervisord"]}
+# The status clients (the status metric is skipped for a supervisor without).
+STATUS_TOOLS = {"runit": ["/usr/bin/sv"], "s6": ["/usr/bin/s6-svstat"],
+                "supervisord": ["/usr/bin/supervisorctl"]}
 
 # restart_timeout: seconds to wait for one replacement; restart_give_up:
 # timeouts in a row before a row is abandoned. stop_timeout(n) = stop_base +
 # stop_per * n seconds: supervisord stops its programs one at a time, about
 # one per second (its poll timeout), and would take ~10 min for 1000, so it
 # is measured once per N up to that limit and reported as "> limit".
+# status_runs: timed runs of the full status (status_slow_runs when the
+# warm-up run took more than status_slow_s: supervisorctl, the s6-svstat
+# loop at N = 1000); status_one: single-service round trips.
 FULL = dict(ns=[100, 1000], start_reps={100: 5, 1000: 3}, restart_samples=30, idle_s=10.0,
             settle_s=2.0, restart_timeout=5.0, restart_give_up=2, stop_base=20.0,
-            stop_per=0.05)
+            stop_per=0.05, status_runs=10, status_slow_runs=5, status_slow_s=0.5,
+            status_one=30, floor_runs=30)
 QUICK = dict(ns=[20, 100], start_reps={20: 2, 100: 2}, restart_samples=3, idle_s=2.0,
-             settle_s=0.5, restart_timeout=3.0, restart_give_up=1, stop_base=8.0,
-             stop_per=0.02)
+             settle_s=0.3, restart_timeout=3.0, restart_give_up=1, stop_base=5.0,
+             stop_per=0.03, status_runs=5, status_slow_runs=3, status_slow_s=0.5,
+             status_one=10, floor_runs=10)
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -236,6 +247,7 @@ class Supervisor:
         self.p = None
         self.pid = None
         self.logf = None
+        self.status_ok = self.name in getattr(opts, "status_sups", ())
 
     def svc_tag(self, i):
         return f"{self.tag}-{i}"
@@ -255,6 +267,36 @@ class Supervisor:
 
     def request_stop(self):
         os.kill(self.pid, signal.SIGTERM)
+
+    # The status metric: the argv that shows every service, the one that
+    # shows service i, and the check of an answer (None if it is right,
+    # else what is wrong: a failed client must not count as a fast one).
+    def status_all_argv(self):
+        raise NotImplementedError
+
+    def status_one_argv(self, i):
+        raise NotImplementedError
+
+    def status_lines(self, count):
+        """The answer's lines for `count` services (a header is added by
+        a client that prints one)."""
+        return count
+
+    def status_check(self, out, want):
+        """out: the client's stdout; want: the service indices it must
+        show, each as up. None if so, else the first problem."""
+        names = self.status_names(out)
+        if isinstance(names, str):
+            return names
+        exp = {f"s{i}" for i in want}
+        if set(names) != exp or len(names) != len(exp):
+            miss = sorted(exp - set(names))[:3]
+            return f"{len(names)} services up in the answer, want {len(exp)}" + \
+                (f" (missing {', '.join(miss)})" if miss else "")
+        return None
+
+    def status_names(self, out):
+        raise NotImplementedError
 
     def alive(self):
         return self.p is not None and self.p.poll() is None
@@ -324,6 +366,22 @@ class Sexton(Supervisor):
     def argv(self):
         return [self.opts.sexton, "-c", self.conf]
 
+    def status_all_argv(self):
+        return [self.opts.sextonctl, "-S", os.path.join(self.dir, "sexton.sock"), "status"]
+
+    def status_one_argv(self, i):
+        return self.status_all_argv() + [f"s{i}"]
+
+    def status_lines(self, count):
+        return count + 1  # NAME STATE PID UPTIME RESTARTS READY STATUS
+
+    def status_names(self, out):
+        lines = out.splitlines()
+        if not lines or not lines[0].startswith("NAME"):
+            return f"no table header: {out[:80]!r}"
+        return [w[0] for w in (x.split() for x in lines[1:])
+                if len(w) > 1 and w[1] == "running"]
+
 
 class ServiceDirs(Supervisor):
     """runit and s6: a directory of service directories with run scripts."""
@@ -338,6 +396,10 @@ class ServiceDirs(Supervisor):
             with open(run, "w") as f:
                 f.write(f"#!/bin/sh\nexec {self.pause} {self.svc_tag(i)}\n")
             os.chmod(run, 0o755)
+
+    def svc_dirs(self):
+        # The order of the shell's DIR/* (the C locale's byte order here).
+        return sorted(os.path.join(self.scan, f"s{i}") for i in range(self.n))
 
 
 class Runit(ServiceDirs):
@@ -358,6 +420,19 @@ class Runit(ServiceDirs):
         # runsv(8): TERM = `x`, TERM+CONT to the service, exit once it is down.
         os.kill(self.pid, signal.SIGHUP)
 
+    def status_all_argv(self):
+        # `sv status DIR/*`: one sv with N arguments (expanded here, not by
+        # a shell).
+        return ["/usr/bin/sv", "status"] + self.svc_dirs()
+
+    def status_one_argv(self, i):
+        return ["/usr/bin/sv", "status", os.path.join(self.scan, f"s{i}")]
+
+    def status_names(self, out):
+        # run: /tmp/sxb-x/service/s0: (pid 123) 5s
+        return [os.path.basename(x.split(":")[1].strip()) for x in out.splitlines()
+                if x.startswith("run: ") and x.count(":") >= 2]
+
 
 class S6(ServiceDirs):
     name = "s6"
@@ -372,6 +447,23 @@ class S6(ServiceDirs):
         subprocess.run(["/usr/bin/s6-svscanctl", "-t", self.scan], timeout=30,
                        stdin=subprocess.DEVNULL, capture_output=True)
 
+    def status_all_argv(self):
+        # s6 has no "status of everything": one s6-svstat per directory.
+        return ["/bin/sh", "-c",
+                f"for d in {self.scan}/*; do /usr/bin/s6-svstat $d; done"]
+
+    def status_one_argv(self, i):
+        return ["/usr/bin/s6-svstat", os.path.join(self.scan, f"s{i}")]
+
+    def status_check(self, out, want):
+        # s6-svstat does not print the name: one "up (pid P) S seconds"
+        # line per directory, in the order of the loop (svc_dirs()).
+        lines = out.splitlines()
+        up = sum(1 for x in lines if x.startswith("up (pid "))
+        if len(lines) != len(want) or up != len(want):
+            return f"{up} of {len(lines)} lines up, want {len(want)}"
+        return None
+
 
 class Supervisord(Supervisor):
     name = "supervisord"
@@ -383,7 +475,9 @@ class Supervisord(Supervisor):
                  "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
                  "", "[supervisord]", "nodaemon = true", f"logfile = {d}/supervisord.log",
                  f"pidfile = {d}/supervisord.pid", f"childlogdir = {d}",
-                 f"minfds = {max(1024, 4 * self.n + 64)}", ""]
+                 f"minfds = {max(1024, 4 * self.n + 64)}", "",
+                 # supervisorctl's default server is http://localhost:9001
+                 "[supervisorctl]", f"serverurl = unix://{d}/supervisor.sock", ""]
         for i in range(self.n):
             lines += [f"[program:s{i}]", f"command = {self.pause} {self.svc_tag(i)}",
                       "startsecs = 0", "autorestart = true",
@@ -394,6 +488,17 @@ class Supervisord(Supervisor):
 
     def argv(self):
         return ["/usr/bin/supervisord", "-n", "-c", self.conf]
+
+    def status_all_argv(self):
+        return ["/usr/bin/supervisorctl", "-c", self.conf, "status"]
+
+    def status_one_argv(self, i):
+        return self.status_all_argv() + [f"s{i}"]
+
+    def status_names(self, out):
+        # s0                               RUNNING   pid 123, uptime 0:00:05
+        return [w[0] for w in (x.split() for x in out.splitlines())
+                if len(w) > 1 and w[1] == "RUNNING"]
 
 
 CLASSES = {"sexton": Sexton, "runit": Runit, "s6": S6, "supervisord": Supervisord}
@@ -416,8 +521,9 @@ def wait_all_running(sup, watch, t0, timeout):
                    f"{sup.output_tail()}", n
         if t1 > deadline:
             return f"timeout after {timeout:.0f} s with {n}/{sup.n} running", n
-        # Never more than half a CPU on polling.
-        time.sleep(max(0.005, (t1 - ts) / 1e9))
+        # Never more than half a CPU on polling, and less and less of it
+        # on a long start: the error stays within 1 %.
+        time.sleep(max(0.005, (t1 - ts) / 1e9, (t1 - t0) / 1e11))
 
 
 def tree_counters(pids):
@@ -500,9 +606,97 @@ def measure_restarts(sup, services, samples, P):
             out["errors"].append(msg)
             log(f"  {sup.name}: {msg}")
             if timeouts >= P["restart_give_up"] or not sup.alive():
-                out["errors"].append(f"gave up after {timeouts} timeouts in a row")
+                out["errors"].append(f"gave up after {timeouts} timeout(s) in a row")
                 break
         time.sleep(0.2)
+    return out
+
+
+def timecmd(argv, k, out, err, timeout):
+    """Run argv k times under bench/timecmd.c: [(ms, exit code, lines)]
+    and the stdout of the last run."""
+    r = subprocess.run([TIMECMD_BIN, str(k), out, err] + argv, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"timecmd failed (rc {r.returncode}): {r.stderr.strip()[:200]}")
+    runs = []
+    for line in r.stdout.splitlines():
+        ns, code, _, lines = (int(x) for x in line.split())
+        runs.append((ns / 1e6, code, lines))
+    with open(out, errors="replace") as f:
+        return runs, f.read()
+
+
+def exec_floor(k):
+    """`/bin/true` under timecmd: what any status command costs at least
+    here (vfork, exec, exit, wait)."""
+    d = tempfile.mkdtemp(prefix="sxb-")
+    try:
+        runs, _ = timecmd(["/bin/true"], k, os.path.join(d, "out"), os.path.join(d, "err"), 60)
+        return [ms for ms, code, _ in runs if code == 0]
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        log(f"warning: exec floor: {e}")
+        return []
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def measure_status(sup, P, rng):
+    """The status commands while all n services run: the full status
+    (one warm-up, then status_runs, or status_slow_runs if the warm-up
+    took more than status_slow_s) and status_one single-service round
+    trips (random services, one warm-up). A run counts only if it exited
+    0 and its answer shows the services it was asked for, each up."""
+    out = {"all_ms": [], "one_ms": [], "errors": [], "all_warmup_ms": None,
+           "all_argv": None, "one_argv": None}
+    fo, fe = os.path.join(sup.dir, "status.out"), os.path.join(sup.dir, "status.err")
+    n, to = sup.n, 60 + 0.1 * sup.n
+
+    def bad(code, lines, nlines, text=None, want=None):
+        if code != 0:
+            try:
+                with open(fe, errors="replace") as f:
+                    tail = f.read()[-120:].strip()
+            except OSError:
+                tail = ""
+            return f"exit {code}" + (f": {tail}" if tail else "")
+        if lines != nlines:
+            return f"{lines} lines, want {nlines}"
+        return sup.status_check(text, want) if text is not None else None
+
+    argv = sup.status_all_argv()
+
+    def show(av):
+        av = [x if " " not in x else f"'{x}'" for x in av]
+        return " ".join(av).replace(sup.dir, "DIR")
+    out["all_argv"] = show(argv[:4]) + (" ..." if len(argv) > 4 else "")
+    runs, text = timecmd(argv, 1, fo, fe, to)
+    ms, code, lines = runs[0]
+    out["all_warmup_ms"] = ms
+    e = bad(code, lines, sup.status_lines(n), text, range(n))
+    k = P["status_slow_runs"] if ms / 1e3 > P["status_slow_s"] else P["status_runs"]
+    out["all_planned"] = k
+    if e:  # not worth timing; the single-service runs are still tried
+        out["errors"].append(f"status (all), warm-up: {e}")
+    else:
+        runs, text = timecmd(argv, k, fo, fe, to * k)
+        for j, (ms, code, lines) in enumerate(runs):
+            e = bad(code, lines, sup.status_lines(n), text if j == k - 1 else None, range(n))
+            if e:
+                out["errors"].append(f"status (all), run {j + 1}: {e}")
+            else:
+                out["all_ms"].append(ms)
+    out["one_argv"] = show(sup.status_one_argv(0)).replace("s0", "NAME")
+    picks = [rng.randrange(n) for _ in range(P["status_one"] + 1)]
+    for j, i in enumerate(picks):
+        runs, text = timecmd(sup.status_one_argv(i), 1, fo, fe, 60)
+        ms, code, lines = runs[0]
+        e = bad(code, lines, sup.status_lines(1), text, [i])
+        if e:
+            out["errors"].append(f"status s{i}: {e}")
+        elif j > 0:  # the first is the warm-up
+            out["one_ms"].append(ms)
+    out["one_planned"] = P["status_one"]
     return out
 
 
@@ -534,7 +728,7 @@ def measure_stop(sup, timeout):
                     "timeout": {"s": timeout, "stopped": before - left, "of": before},
                     "supervisor_exit_s": sup_exit}
         reap_children(sup)  # the supervisor, and what fell to us (runsv after runsvdir)
-        time.sleep(max(0.005, (t1 - ts) / 1e9))
+        time.sleep(max(0.005, (t1 - ts) / 1e9, (t1 - t0) / 1e11))
     stop_s = (t1 - t0) / 1e9
     # The supervisor itself should exit soon after (runsvdir did at once).
     while sup_exit is None and (now_ns() - t0) / 1e9 < timeout:
@@ -566,6 +760,16 @@ def one_launch(name, n, tag, opts, P, extras, rng, stop=True):
         if extras:
             time.sleep(P["settle_s"])
             res["idle"] = measure_idle(sup, P["idle_s"])
+            if sup.status_ok:
+                t = time.monotonic()
+                try:
+                    res["status"] = measure_status(sup, P, random.Random(n))
+                except (OSError, ValueError, RuntimeError, subprocess.SubprocessError) as e:
+                    res["status"] = {"all_ms": [], "one_ms": [], "errors": [repr(e)]}
+                st = res["status"]
+                log(f"  {name}: status of {n} {fmt(median(st['all_ms']), 1)} ms, "
+                    f"one {fmt(median(st['one_ms']), 2)} ms "
+                    f"({time.monotonic() - t:.0f} s)")
             k = P["restart_samples"]
             if name == "sexton":
                 half = n // 2
@@ -579,7 +783,7 @@ def one_launch(name, n, tag, opts, P, extras, rng, stop=True):
         if stop:
             res["stop"] = measure_stop(sup, stop_timeout(n, P))
         return res
-    except (OSError, ValueError, subprocess.SubprocessError) as e:
+    except (OSError, ValueError, RuntimeError, subprocess.SubprocessError) as e:
         res["error"] = repr(e)
         return res
     finally:
@@ -600,10 +804,12 @@ def bench(sups, opts, P):
         reps = P["start_reps"][n]
         res[n] = {s: {"start_s": [], "stop_s": [], "supervisor_exit_s": [], "errors": [],
                       "stop_timeouts": [],
-                      "restart_ms": [], "restart_errors": [], "idle": None} for s in sups}
+                      "restart_ms": [], "restart_errors": [], "idle": None,
+                      "status": None} for s in sups}
         for s in sups:
             if s == "sexton":
                 res[n][s].update({"restart_fast_ms": [], "restart_fast_errors": []})
+        res[n]["exec_floor_ms"] = exec_floor(P["floor_runs"]) if opts.status_sups else []
         dead, no_stop = set(), set()
         for rep in range(reps):
             log(f"N = {n}: repetition {rep + 1}/{reps}")
@@ -637,6 +843,10 @@ def bench(sups, opts, P):
                     no_stop.add(s)  # once is enough: the next runs are killed instead
                 if "idle" in r:
                     d["idle"] = r["idle"]
+                if "status" in r:
+                    d["status"] = r["status"]
+                    for e in r["status"]["errors"]:
+                        log(f"  {s}: {e}")
                 for key in ("restart", "restart_fast"):
                     if key in r:
                         d[f"{key}_ms"] += r[key]["ms"]
@@ -756,6 +966,8 @@ def report(meta, res, sups, P, opts):
             out += ["For scale, the Pss of the services themselves (not counted above): " +
                     ", ".join(f"{s} {fmt(v / 1024.0, 1)} MB" for s, v in pp.items()) + ".", ""]
 
+        out += status_tables(n, D, sups, P)
+
         # stop
         med = {s: median(D[s]["stop_s"]) for s in sups}
         ex = {s: median(D[s]["supervisor_exit_s"]) for s in sups}
@@ -785,6 +997,76 @@ def report(meta, res, sups, P, opts):
     return "\n".join(out)
 
 
+def status_tables(n, D, sups, P):
+    """The two status tables of one N: every service, one service."""
+    S = {s: D[s].get("status") for s in sups}
+    if not any(S.values()):
+        return []
+    out = [f"### Status: the status command with all {n} services running", "",
+           "Measured once per N, in the launch that measures idle (after it, before the "
+           "restarts). Wall time of one run of the command under `bench/timecmd.c` (vfork, "
+           "exec, stdout drained from a pipe, wait); a run counts only if it exited 0 and "
+           "its output shows every service asked for as up. Commands:", ""]
+    for s in sups:
+        if S[s] and S[s].get("all_argv"):
+            out.append(f"- {s}: `{S[s]['all_argv']}`; one service: `{S[s]['one_argv']}`")
+    fl = D.get("exec_floor_ms") or []
+    out += ["", f"Floor: `/bin/true` under the same stopwatch, median {fmt(median(fl), 2)} ms "
+            f"(p90 {fmt(pct(fl, 90), 2)} ms, {len(fl)} runs).", ""]
+
+    def col(s, key):
+        return (S[s] or {}).get(key) or []
+    med = {s: median(col(s, "all_ms")) for s in sups}
+    bp, bv, rat = rows_with_ratio(med, sups)
+    rows = []
+    for s in sups:
+        xs = col(s, "all_ms")
+        st = S[s]
+        if not st:
+            rows.append([s, "—", "—", "—", "—", "not measured"])
+            continue
+        okr = f"{len(xs)}/{st.get('all_planned', '—')}"
+        errs = [e for e in st["errors"] if not e.startswith("status s")]
+        if errs:
+            okr += f"; {errs[0][:70]}"
+        rows.append([s, fmt(med[s], 1), fmt(xs and min(xs), 1), fmt(xs and max(xs), 1),
+                     rat[s], okr])
+    out += [f"#### Every service: the status of all {n}", "",
+            table(["supervisor", "median ms", "min ms", "max ms", "× best peer", "ok runs"],
+                  rows, left=("supervisor",)), "", peer_line(bp, bv, "ms", 1)]
+    if med.get("sexton") is not None and med.get("runit") is not None:
+        r = med["sexton"] / med["runit"]
+        out[-1] += f" sexton / runit = {r:.2f}×"
+        out[-1] += (f" (target: ≤ 0.50×, {'met' if r <= 0.5 else 'not met'})." if n >= 1000 else
+                    " (the target, ≤ 0.50×, is for N = 1000).")
+    out.append("")
+
+    meds = {s: median(col(s, "one_ms")) for s in sups}
+    p90s = {s: pct(col(s, "one_ms"), 90) for s in sups}
+    bp, bv = best_peer(meds)
+    bp9, bv9 = best_peer(p90s)
+    rows = []
+    for s in sups:
+        xs = col(s, "one_ms")
+        st = S[s]
+        if not st:
+            rows.append([s, "—", "—", "—", "—", "not measured"])
+            continue
+        okr = f"{len(xs)}/{st.get('one_planned', '—')}"
+        errs = [e for e in st["errors"] if e.startswith("status s")]
+        if errs:
+            okr += f"; {errs[0][:70]}"
+        rows.append([s, fmt(meds[s], 2), fmt(p90s[s], 2), ratio(meds[s], bv) if bp else "—",
+                     ratio(p90s[s], bv9) if bp9 else "—", okr])
+    out += ["#### One service: the round trip of the status of one named service "
+            "(a random one per run)", "",
+            table(["supervisor", "median ms", "p90 ms", "× best peer (median)",
+                   "× best peer (p90)", "samples"], rows, left=("supervisor",)), "",
+            peer_line(bp, bv, "ms", 2) + (f" Best p90: **{bp9}** ({fmt(bv9, 2)} ms)."
+                                          if bp9 else ""), ""]
+    return out
+
+
 def peer_line(bp, bv, unit, nd, label="median"):
     if bp is None:
         return "Best peer: none measured."
@@ -793,19 +1075,23 @@ def peer_line(bp, bv, unit, nd, label="median"):
 
 # ---------------------------------------------------------------- main
 
-def ensure_pause():
-    r = subprocess.run(["make", "-s", "-C", ROOT, os.path.join("build", "bench", "pause")],
+def ensure_helper(src, binary):
+    r = subprocess.run(["make", "-s", "-C", ROOT, os.path.relpath(binary, ROOT)],
                        capture_output=True, text=True, timeout=120)
-    if r.returncode != 0 or not os.access(PAUSE_BIN, os.X_OK):
+    if r.returncode != 0 or not os.access(binary, os.X_OK):
         # The Makefile may be mid-change: the same flags, by hand.
         os.makedirs(BENCH_BIN, exist_ok=True)
         r2 = subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror",
-                             "-O2", "-o", PAUSE_BIN, PAUSE_SRC],
+                             "-O2", "-o", binary, src],
                             capture_output=True, text=True, timeout=120)
         if r2.returncode != 0:
-            log(f"building pause failed:\n{r.stderr}{r2.stderr}")
+            log(f"building {os.path.basename(binary)} failed:\n{r.stderr}{r2.stderr}")
             return False
     return True
+
+
+def ensure_pause():
+    return ensure_helper(PAUSE_SRC, PAUSE_BIN)
 
 
 def parse_args(argv):
@@ -818,6 +1104,9 @@ def parse_args(argv):
     ap.add_argument("--supervisors", help="among " + ",".join(SUPERVISORS))
     ap.add_argument("--sexton", default=os.path.join(R.BUILD, "sexton"),
                     help="sexton binary (default build/sexton)")
+    ap.add_argument("--sextonctl",
+                    help="sextonctl binary for the status metric (default: next to --sexton)")
+    ap.add_argument("--no-status", action="store_true", help="skip the status metric")
     ap.add_argument("--sexton-fast-delay", default="0",
                     help="restart_delay of the second half of sexton's services (default 0)")
     ap.add_argument("--out", help="output prefix (default bench/results-supervisors[-quick])")
@@ -857,6 +1146,21 @@ def main(argv=None):
             skipped.append(s)
     if not sups:
         return 1
+    a.sextonctl = os.path.abspath(a.sextonctl or
+                                  os.path.join(os.path.dirname(a.sexton), "sextonctl"))
+    a.status_sups = []
+    if not a.no_status:
+        if not ensure_helper(TIMECMD_SRC, TIMECMD_BIN):
+            log("warning: no bench/timecmd: the status metric is skipped")
+        else:
+            for s in sups:
+                need = [a.sextonctl] if s == "sexton" else STATUS_TOOLS[s]
+                if all(os.access(x, os.X_OK) for x in need):
+                    a.status_sups.append(s)
+                else:
+                    log(f"warning: {s}: {' or '.join(x for x in need if not os.access(x, os.X_OK))}"
+                        " not found, no status metric")
+
     def on_term(signum, frame):
         raise KeyboardInterrupt  # run the clean-ups (finally) on the way out
     old_term = signal.signal(signal.SIGTERM, on_term)
@@ -867,12 +1171,17 @@ def main(argv=None):
                                              for n in P["ns"]),
             f"restart {P['restart_samples']} services (sexton: twice, one per restart_delay)",
             f"idle {P['idle_s']:.0f} s once per N, {P['settle_s']:.1f} s after the start"]
+    if a.status_sups:
+        reps.append(f"status once per N: every service {P['status_runs']} runs "
+                    f"({P['status_slow_runs']} if the warm-up took > {P['status_slow_s']} s), "
+                    f"one service {P['status_one']} runs, each after one warm-up")
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "kernel": platform.release(), "cpu": R.cpu_model(), "ncpu": os.cpu_count(),
             "loadavg": " ".join((read("/proc/loadavg") or "? ? ?").split()[:3]),
             "quick": a.quick, "mode": "quick mode" if a.quick else "full mode",
             "reps": "; ".join(reps), "params": P, "supervisors": sups, "skipped": skipped,
             "sexton": a.sexton, "sexton_fast_delay": a.sexton_fast_delay,
+            "sextonctl": a.sextonctl, "status_supervisors": a.status_sups,
             "sexton_build": R.build_info()}
     log(f"supervisors: {', '.join(sups)}; N = {P['ns']}; {meta['mode']}")
     t_start = time.monotonic()

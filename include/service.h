@@ -110,7 +110,8 @@ struct service {
 	size_t ndependents;
 
 	struct svc_out *out;	/* tagged/file output reader while running */
-	struct line_ring *ring; /* last lines of tagged output, kept across restarts */
+	struct line_ring *ring; /* last lines of tagged output, kept across restarts;
+				 * NULL until a tagged service first runs */
 };
 
 const char *svc_state_name(enum svc_state state);
@@ -131,6 +132,10 @@ bool svc_is_up(const struct service *svc);
 
 /* Send SIG to the service's process group. Returns 0 or -errno. */
 int svc_signal(struct service *svc, int sig);
+
+/* The restart delay after FAILURES consecutive failures (1 = the first):
+ * DELAY doubled per failure after the first, at most MAX. */
+double svc_backoff_delay(double delay, double max, unsigned failures);
 
 /* Exit code for a critical service's status: code, or 128+N. */
 int svc_exit_code(const struct service *svc);

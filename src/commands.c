@@ -357,11 +357,17 @@ cmd_log(struct sexton *sx, struct ctl_client *cl)
 	json_str(&j, svc->name);
 	json_key(&j, "lines");
 	json_arr_begin(&j);
-	line_ring_tail(svc->ring, (size_t)o.lines, add_line, &j);
+	if (svc->ring) /* none until the service first ran */
+		line_ring_tail(svc->ring, (size_t)o.lines, add_line, &j);
 	json_arr_end(&j);
 	json_obj_end(&j);
 	if (!o.follow) {
 		send_json(cl, &j, true);
+		return;
+	}
+	if (!svc->ring && line_ring_new(&svc->ring, OUT_RING_LINES) < 0) {
+		json_free(&j);
+		ctl_error(cl, 1, "out of memory");
 		return;
 	}
 	cl->follow = svc;

@@ -91,6 +91,10 @@ run(const struct options *opts, const char *config_path)
 		return EXIT_CONFIG;
 	if (config_path && !opts->verbosity)
 		log_set_level(cfg.log_level);
+	if (config_path && cfg.system.present)
+		log_warn("%s: [system] is parsed but system mode (mounts, hostname, "
+			 "poweroff/reboot) is not implemented yet: running as a supervisor",
+			 config_path);
 	rc = sx_init(&sx, opts);
 	if (rc < 0) {
 		log_error("cannot start: %s", strerror(-rc));

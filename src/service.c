@@ -241,11 +241,16 @@ setup_output(struct service *svc, struct spawn_req *req)
 	case OUT_NULL: req->stdio[1] = req->stdio[2] = svc->sup->devnull; return -1;
 	case OUT_TAGGED:
 	case OUT_FILE: {
+		/* The ring (1000 lines) only for tagged output, made on first use:
+		 * with 1000 untagged services it would be 24 MB for nothing. */
+		if (c->output == OUT_TAGGED && !svc->ring &&
+		    line_ring_new(&svc->ring, OUT_RING_LINES) < 0)
+			return -ENOMEM;
 		const struct svc_out_params p = {
 			.name = svc->name,
 			.kind = c->output == OUT_FILE ? OUT_KIND_FILE : OUT_KIND_TAGGED,
 			.sink = svc->sup->sink,
-			.ring = svc->ring,
+			.ring = c->output == OUT_TAGGED ? svc->ring : NULL,
 			.path = c->output_path,
 			.max_size = c->log_max_size,
 			.keep = c->log_keep,
@@ -460,17 +465,17 @@ on_stop_timer(struct service *svc)
 	set_state(svc, SVC_STOPPED);
 }
 
-static double
-backoff_delay(const struct service *svc)
+double
+svc_backoff_delay(double delay, double max, unsigned failures)
 {
-	const struct cfg_service *c = svc->cfg;
-	double d = c->restart_delay;
 	unsigned i;
 
+	if (delay <= 0)
+		return 0;
 	/* Doubled per consecutive failure after the first, capped. */
-	for (i = 1; i < svc->failures && d < c->restart_delay_max; i++)
-		d *= 2;
-	return d > c->restart_delay_max ? c->restart_delay_max : d;
+	for (i = 1; i < failures && delay < max; i++)
+		delay *= 2;
+	return delay > max ? max : delay;
 }
 
 static void
@@ -479,7 +484,8 @@ enter_backoff(struct service *svc)
 	double delay;
 
 	svc->failures++;
-	delay = backoff_delay(svc);
+	delay = svc_backoff_delay(svc->cfg->restart_delay, svc->cfg->restart_delay_max,
+				  svc->failures);
 	log_info("service %s: restarting in %g s", svc->name, delay);
 	arm_timer(svc, delay);
 	set_state(svc, SVC_BACKOFF);
@@ -696,9 +702,7 @@ svc_new(struct supervisor *sup, const struct cfg_service *cfg)
 	if (!svc)
 		return NULL;
 	svc->name = strdup(cfg->name);
-	if (!svc->name || line_ring_new(&svc->ring, OUT_RING_LINES) < 0) {
-		free(svc->name);
-		line_ring_free(svc->ring);
+	if (!svc->name) {
 		free(svc);
 		return NULL;
 	}

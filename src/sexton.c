@@ -437,6 +437,13 @@ sx_open_control(struct sexton *sx, const struct cfg *cfg)
 		log_warn("no control socket: not root and XDG_RUNTIME_DIR is not set (use -S PATH)");
 		return 0;
 	}
+	if (!asked && sx->opts->command && !sx->is_pid1) {
+		/* A tini-style wrapper on a host (not PID 1 of a container): the
+		 * default path would be shared by every such sexton, each one
+		 * probing (and waking) the first. Only on request. */
+		log_debug("not PID 1: no control socket unless asked for (-S or socket =)");
+		return 0;
+	}
 	rc = ctl_open(&sx->ctl, sx->loop, path, cfg ? cfg->socket_mode : 0600,
 		      cfg && cfg->has_socket_group, cfg ? cfg->socket_group : 0);
 	if (rc == -EADDRINUSE && (asked || !sx->opts->command)) {

@@ -410,3 +410,18 @@ def test_sextonctl_log_follow(ctl):
         p.kill()
         p.wait()
     assert one(d.sock, "status")["services"]  # the daemon is fine after the follower left
+
+
+def test_wrapper_not_pid1_makes_no_default_socket(run, tmp_path):
+    """`sexton -- cmd` as a subreaper wrapper on a host shares /run with every
+    other such wrapper: no default socket (each would probe and wake the
+    first); -S still makes one."""
+    r = run(["--", "sleep", "1"], pid1=False)
+    time.sleep(0.3)
+    assert not os.path.exists("/run/sexton.sock")
+    r.wait()
+    sock = tmp_path / "w.sock"
+    r = run(["-S", str(sock), "--", "sleep", "1"], pid1=False)
+    wait_for(lambda: sock.exists(), what="socket on request")
+    assert r.wait() == 0
+    assert not sock.exists()
