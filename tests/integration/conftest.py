@@ -155,6 +155,10 @@ class Daemon:
         self.stdout_path = tmp_path / "stdout"
         self.stderr_path = tmp_path / "stderr"
         argv = [SEXTON, "-c", str(self.conf), *args]
+        if "socket =" not in conf and "-S" not in args:
+            # A private control socket: the default /run/sexton.sock is
+            # shared with any other sexton on this machine.
+            argv[1:1] = ["-S", str(tmp_path / "default.sock")]
         if command:
             argv += ["--", *command]
         if pid1:
