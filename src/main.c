@@ -93,7 +93,7 @@ run(const struct options *opts, const char *config_path)
 		log_set_level(cfg.log_level);
 	if (config_path && cfg.system.present)
 		log_warn("%s: [system] is parsed but system mode (mounts, hostname, "
-			 "poweroff/reboot) is not implemented yet: running as a supervisor",
+			 "poweroff/reboot) is not available in this version: running as a supervisor",
 			 config_path);
 	rc = sx_init(&sx, opts);
 	if (rc < 0) {
