@@ -121,7 +121,13 @@ def test_leftover_ignoring_term_is_killed_after_stop_timeout(run):
     assert "sent SIGKILL" in r.err
 
 
-def test_stopped_leftover_is_continued_and_terminated(run):
-    r = run(["--", "sh", "-c", "sleep 100 & kill -STOP $!; exit 0"])
-    assert r.wait() == 0
-    assert r.elapsed < 3
+def test_stopped_leftover_is_continued_and_terminated(run, tmp_path):
+    """A stopped process that handles TERM can only act on it once
+    continued: sexton sends CONT with the TERM. (A default-action TERM would
+    kill even a stopped process, so the leftover must trap it.)"""
+    flag = tmp_path / "handled"
+    leftover = f"trap 'echo yes > {flag}; exit 0' TERM; while :; do sleep 0.05; done"
+    r = run(["--", "sh", "-c", f'sh -c "$0" & sleep 0.3; kill -STOP $!; exit 0', leftover])
+    assert r.wait(timeout=30) == 0
+    assert r.elapsed < 3, "the stopped leftover waited for SIGKILL: no SIGCONT"
+    assert flag.read_text().strip() == "yes"
