@@ -44,6 +44,10 @@ struct proc_snapshot {
 int procscan(struct proc_snapshot *snap, bool with_threads);
 void procscan_free(struct proc_snapshot *snap);
 
+/* Read the small file NAME under DIRFD (AT_FDCWD for a path) into BUF with
+ * one read(2), NUL-terminated. Returns the length, or -1 if it is gone. */
+ssize_t procscan_read(int dirfd, const char *name, char *buf, size_t len);
+
 /* "PID (COMM) S PPID PGRP SESSION ..." → fields; -1 if malformed. */
 int procscan_parse_stat(const char *text, char *comm, size_t commlen, char *state, pid_t *ppid,
 			pid_t *session);

@@ -535,28 +535,12 @@ cmd_ps(struct sexton *sx, struct ctl_client *cl)
 	send_json(cl, &j, true);
 }
 
-/* A small /proc file, read with one read(2) (no stdio in PID 1's hot paths). */
-static ssize_t
-read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 static long
 read_long(const char *path)
 {
 	char buf[32];
 
-	return read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
+	return procscan_read(AT_FDCWD, path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 struct limits {
@@ -576,7 +560,7 @@ read_limits(struct limits *l)
 	l->pids = procscan(&snap, false) == 0 ? (long)snap.n : -1;
 	procscan_free(&snap);
 	l->threads = -1;
-	if (read_text("/proc/loadavg", buf, sizeof(buf)) > 0 && (slash = strchr(buf, '/')))
+	if (procscan_read(AT_FDCWD, "/proc/loadavg", buf, sizeof(buf)) > 0 && (slash = strchr(buf, '/')))
 		l->threads = strtol(slash + 1, NULL, 10);
 }
 

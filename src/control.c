@@ -13,9 +13,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "container_of.h"
 #include "log.h"
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define CTL_READ_CHUNK 4096
 #define CTL_MAX_PEER_GROUPS 256

@@ -12,9 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "container_of.h"
 #include "log.h"
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define TAG_SEP " | "
 #define ENTRY_MAX (OUT_NAME_MAX + sizeof(TAG_SEP) - 1 + OUT_LINE_MAX + 1)

@@ -45,9 +45,8 @@ procscan_parse_stat(const char *text, char *comm, size_t commlen, char *state, p
 	return 0;
 }
 
-/* Read a small file under DIRFD into BUF (NUL-terminated); -1 if gone. */
-static ssize_t
-read_small(int dirfd, const char *name, char *buf, size_t len)
+ssize_t
+procscan_read(int dirfd, const char *name, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -65,7 +64,7 @@ read_small(int dirfd, const char *name, char *buf, size_t len)
 static void
 read_wchan(int dirfd, char *out, size_t len)
 {
-	if (read_small(dirfd, "wchan", out, len) < 0 || strcmp(out, "0") == 0)
+	if (procscan_read(dirfd, "wchan", out, len) < 0 || strcmp(out, "0") == 0)
 		out[0] = '\0';
 }
 
@@ -104,7 +103,7 @@ read_threads(int piddir, struct proc_info *p)
 		}
 		struct proc_thread *t = &p->threads[p->nthreads];
 
-		if (read_small(tfd, "stat", buf, sizeof(buf)) > 0 &&
+		if (procscan_read(tfd, "stat", buf, sizeof(buf)) > 0 &&
 		    procscan_parse_stat(buf, comm, sizeof(comm), &t->state, &ppid, &sid) == 0) {
 			t->tid = (pid_t)atoi(de->d_name);
 			read_wchan(tfd, t->wchan, sizeof(t->wchan));
@@ -125,7 +124,7 @@ read_process(int procfd, const char *name, struct proc_info *p, bool with_thread
 	memset(p, 0, sizeof(*p));
 	if (fd < 0)
 		return -1;
-	if (read_small(fd, "stat", buf, sizeof(buf)) > 0 &&
+	if (procscan_read(fd, "stat", buf, sizeof(buf)) > 0 &&
 	    procscan_parse_stat(buf, p->comm, sizeof(p->comm), &p->state, &p->ppid, &p->session) ==
 		    0) {
 		p->pid = (pid_t)atoi(name);

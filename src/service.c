@@ -14,13 +14,12 @@
 
 #include "envfile.h"
 #include "exitstatus.h"
+#include "container_of.h"
 #include "log.h"
 #include "output.h"
 #include "signames.h"
 #include "spawn.h"
 #include "supervisor.h"
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define READY_READ_MAX 256 /* bytes read from ready_fd per wake-up */
 

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "exitstatus.h"
+#include "container_of.h"
 #include "log.h"
 #include "output.h"
 #include "reaper.h"
@@ -23,8 +24,6 @@
 #include "spawn.h"
 #include "service.h"
 #include "sweep.h"
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define SIGFD_BATCH 16		     /* siginfo records read per read(2) */
 #define IDLE_ANCHOR_INTERVAL_S 1e9   /* next fire in 2033; see idle_anchor */

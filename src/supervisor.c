@@ -9,11 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "container_of.h"
 #include "log.h"
 #include "notify.h"
 #include "service.h"
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define NOTIFY_READS_PER_WAKEUP 64 /* datagrams; the rest wait for the next turn */
 
