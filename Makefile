@@ -24,7 +24,8 @@ LIBS      := -lev -linih -lm
 CTL_SRC   := $(wildcard src/sextonctl*.c)
 CTL_LIB   := $(filter-out src/sextonctl.c,$(CTL_SRC))
 LIB_SRC   := $(filter-out src/main.c $(CTL_SRC),$(wildcard src/*.c))
-CTL_SHARED := build/obj/signames.o build/obj/log.o
+# The daemon's modules sextonctl uses too: names, and doctor --all's scan.
+CTL_SHARED := $(patsubst %,build/obj/%.o,signames log procscan holds diag diagfmt json)
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o)
 ASAN_OBJ  := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
@@ -134,7 +135,7 @@ build/sexton-static: src/main.c $(LIB_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_FLAGS) -o $@ $^ $(LIBS)
 
-build/sextonctl-static: $(CTL_SRC) src/signames.c src/log.c
+build/sextonctl-static: $(CTL_SRC) $(CTL_SHARED:build/obj/%.o=src/%.c)
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_FLAGS) -o $@ $^ -ljansson
 

@@ -18,4 +18,9 @@ void cmd_dispatch(struct control *ctl, struct ctl_client *cl);
 void cmd_expire(struct control *ctl, struct ctl_client *cl);
 void cmd_services_changed(struct sexton *sx);
 
+/* An on-demand doctor run is over: answer the parked doctor and check
+ * clients. */
+struct diag_report;
+void cmd_doctor_done(struct sexton *sx, const struct diag_report *r);
+
 #endif

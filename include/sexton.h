@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "doctor.h"
 #include "options.h"
 #include "supervisor.h"
 
@@ -59,6 +60,7 @@ struct sexton {
 	bool have_services;
 	struct control ctl;
 	bool have_ctl;
+	struct doctor doc;
 	const char *config_path; /* for reload; NULL without a configuration */
 	const char *etc_dir;
 

@@ -36,10 +36,18 @@ void render_error(FILE *out, const json_t *doc);
 /* The status table of DOC's "services"; COLOR tints the STATE column. */
 int render_services(FILE *out, const json_t *doc, bool color);
 
-/* The process tree of DOC's "processes", threads under their process. */
+/*
+ * The process tree of DOC's "processes": PID STATE WCHAN SERVICE FINDING
+ * COMM. Under a process with more than its leader, a "  tid N" row per
+ * thread (at most 32; those not in R, S or I are kept first).
+ */
 int render_ps(FILE *out, const json_t *doc);
 
-/* "no findings", or one block per finding; then the limits line. */
+/*
+ * "no findings", or one block per finding: a headline ("stuck: pid 42 tid
+ * 44 (dd), service backup"), detail lines, any member it does not know as
+ * "key: value", and "advice: ..." last; then the limits line.
+ */
 int render_doctor(FILE *out, const json_t *doc);
 
 /* "ok", or the problems one per line. */

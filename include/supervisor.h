@@ -47,6 +47,8 @@ struct supervisor {
 	void (*on_critical)(struct supervisor *sup, struct service *svc);
 	void (*on_all_down)(struct supervisor *sup);
 	void (*on_change)(struct supervisor *sup); /* any service changed state */
+	/* SVC's process is alive kill_timeout after SIGKILL (svc->pid valid). */
+	void (*on_stuck)(struct supervisor *sup, struct service *svc);
 	void *owner;
 };
 

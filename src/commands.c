@@ -15,13 +15,13 @@
 #include "ctlproto.h"
 #include "json.h"
 #include "output.h"
+#include "diagfmt.h"
 #include "procscan.h"
 #include "service.h"
 #include "sexton.h"
 #include "signames.h"
 
 #define OPERATION_TIMEOUT_S 120.0 /* start/stop/restart waiting for a state */
-#define LIMIT_WARN_PERCENT 80
 
 static struct sexton *
 owner(struct control *ctl)
@@ -460,25 +460,31 @@ cmd_shutdown(struct sexton *sx, struct ctl_client *cl)
 
 /* ---- ps, doctor, metrics, check ------------------------------------------------ */
 
+/* The finding ps marks on process P, or NULL. */
 static const char *
-service_of(struct sexton *sx, const struct proc_info *p)
+finding_of(const struct diag_report *r, const struct proc_info *p)
 {
-	const struct service *svc;
+	const struct diag_finding *f;
+	size_t i, k;
 
-	if (!sx->have_services)
-		return NULL;
-	/* Every service leads its own session: the session id is its pid. */
-	svc = pidmap_get(&sx->sup.pids, p->pid);
-	if (!svc)
-		svc = pidmap_get(&sx->sup.pids, p->session);
-	return svc ? svc->name : NULL;
+	for (i = 0; i < r->n; i++) {
+		f = &r->v[i];
+		if (f->kind != DIAG_UNREAPED && f->pid == p->pid)
+			return diag_kind_name(f->kind);
+		for (k = 0; f->kind == DIAG_UNREAPED && k < f->nthreads; k++)
+			if (f->threads[k].tid == p->pid)
+				return diag_kind_name(f->kind);
+	}
+	return NULL;
 }
 
 static void
-json_process(struct json *j, struct sexton *sx, const struct proc_info *p)
+json_process(struct json *j, const struct proc_snapshot *snap, const struct proc_info *p,
+	     const char *service, const char *finding)
 {
 	char state[2] = { p->state, '\0' };
-	size_t t;
+	const struct proc_thread *t;
+	size_t k;
 
 	json_obj_begin(j);
 	json_key(j, "pid");
@@ -492,119 +498,85 @@ json_process(struct json *j, struct sexton *sx, const struct proc_info *p)
 	json_key(j, "wchan");
 	json_str(j, p->wchan);
 	json_key(j, "service");
-	json_str(j, service_of(sx, p));
+	json_str(j, service);
 	json_key(j, "threads");
 	json_arr_begin(j);
-	for (t = 0; t < p->nthreads; t++) {
-		state[0] = p->threads[t].state;
+	for (k = 0; k < p->nthreads; k++) {
+		t = &snap->t[p->thread0 + k];
+		state[0] = t->state;
 		json_obj_begin(j);
 		json_key(j, "tid");
-		json_int(j, p->threads[t].tid);
+		json_int(j, t->tid);
 		json_key(j, "state");
 		json_str(j, state);
 		json_key(j, "wchan");
-		json_str(j, p->threads[t].wchan);
+		json_str(j, t->wchan);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	if (finding) {
+		json_key(j, "finding");
+		json_str(j, finding);
+	}
 	json_obj_end(j);
 }
 
 static void
 cmd_ps(struct sexton *sx, struct ctl_client *cl)
 {
-	struct proc_snapshot snap;
+	struct proc_snapshot snap = { 0 };
+	struct diag_report r = { 0 };
+	const struct proc_info *p;
 	struct json j;
 	size_t i;
-	int rc = procscan(&snap, true);
+	int rc = procscan(&snap, PROCSCAN_THREADS | PROCSCAN_WCHAN_ALL);
 
 	if (rc < 0) {
 		ctl_error(cl, 1, "ps: cannot read /proc: %s", strerror(-rc));
 		return;
 	}
+	doctor_instant(&sx->doc, &snap, &r);
 	json_init(&j);
 	json_obj_begin(&j);
 	json_key(&j, "processes");
 	json_arr_begin(&j);
-	for (i = 0; i < snap.n; i++)
-		if (snap.v[i].ours || (sx->is_pid1 && snap.v[i].pid == 1))
-			json_process(&j, sx, &snap.v[i]);
+	for (i = 0; i < snap.n; i++) {
+		p = &snap.v[i];
+		if (p->ours || (sx->is_pid1 && p->pid == 1))
+			json_process(&j, &snap, p, sx->doc.service_of(sx, p), finding_of(&r, p));
+	}
 	json_arr_end(&j);
 	json_obj_end(&j);
+	diag_report_free(&r);
 	procscan_free(&snap);
 	send_json(cl, &j, true);
 }
 
-static long
-read_long(const char *path)
-{
-	char buf[32];
-
-	return procscan_read(AT_FDCWD, path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
-struct limits {
-	long pids, pid_max, threads, threads_max;
-};
-
-/* /proc/loadavg's 4th field is "runnable/total scheduling entities": the
- * total counts every thread; the numeric /proc entries are the processes. */
 static void
-read_limits(struct limits *l)
+read_limits(struct diag_limits *l)
 {
-	struct proc_snapshot snap;
-	char buf[128], *slash;
+	struct proc_snapshot snap = { 0 };
 
-	l->pid_max = read_long("/proc/sys/kernel/pid_max");
-	l->threads_max = read_long("/proc/sys/kernel/threads-max");
-	l->pids = procscan(&snap, false) == 0 ? (long)snap.n : -1;
+	diag_limits_read(l, procscan(&snap, 0) == 0 ? (long)snap.n : -1);
 	procscan_free(&snap);
-	l->threads = -1;
-	if (procscan_read(AT_FDCWD, "/proc/loadavg", buf, sizeof(buf)) > 0 && (slash = strchr(buf, '/')))
-		l->threads = strtol(slash + 1, NULL, 10);
 }
 
-static bool
-over(long used, long max)
-{
-	return used >= 0 && max > 0 && used * 100 > max * LIMIT_WARN_PERCENT;
-}
-
+/* doctor and check wait for a sampled run (about 0.5 s when something is
+ * in D or Z; at once otherwise): cmd_doctor_done answers them. */
 static void
 cmd_doctor(struct sexton *sx, struct ctl_client *cl)
 {
-	struct limits l;
-	struct json j;
-	bool tight;
+	ctl_park(cl, ev_now(sx->loop) + OPERATION_TIMEOUT_S);
+	doctor_request(&sx->doc, false);
+}
 
-	(void)sx;
-	read_limits(&l);
-	tight = over(l.pids, l.pid_max) || over(l.threads, l.threads_max);
+static void
+answer_doctor(struct ctl_client *cl, const struct diag_report *r)
+{
+	struct json j;
+
 	json_init(&j);
-	json_obj_begin(&j);
-	json_key(&j, "ok");
-	json_bool(&j, !tight);
-	json_key(&j, "findings");
-	json_arr_begin(&j);
-	if (tight) {
-		json_obj_begin(&j);
-		json_key(&j, "kind");
-		json_str(&j, "limits");
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "limits");
-	json_obj_begin(&j);
-	json_key(&j, "pids");
-	json_int(&j, l.pids);
-	json_key(&j, "pid_max");
-	json_int(&j, l.pid_max);
-	json_key(&j, "threads");
-	json_int(&j, l.threads);
-	json_key(&j, "threads_max");
-	json_int(&j, l.threads_max);
-	json_obj_end(&j);
-	json_obj_end(&j);
+	diagfmt_json(&j, r);
 	send_json(cl, &j, true);
 }
 
@@ -689,7 +661,7 @@ static void
 cmd_metrics(struct sexton *sx, struct ctl_client *cl)
 {
 	struct text t = { 0 }, *f = &t;
-	struct limits l;
+	struct diag_limits l;
 	struct json j;
 
 	if (sx->have_services)
@@ -730,7 +702,14 @@ cmd_metrics(struct sexton *sx, struct ctl_client *cl)
 static void
 cmd_check(struct sexton *sx, struct ctl_client *cl)
 {
+	cmd_doctor(sx, cl);
+}
+
+static void
+answer_check(struct sexton *sx, struct ctl_client *cl, const struct diag_report *r)
+{
 	const struct service *svc;
+	const struct diag_finding *f;
 	char msg[512];
 	struct json j;
 	bool ok = true;
@@ -749,11 +728,46 @@ cmd_check(struct sexton *sx, struct ctl_client *cl)
 		json_str(&j, msg);
 		ok = false;
 	}
+	for (i = 0; i < r->n; i++) {
+		f = &r->v[i];
+		if (f->kind != DIAG_STUCK)
+			continue;
+		snprintf(msg, sizeof(msg), "stuck: pid %d tid %d (%s)%s%s: D in %s", (int)f->pid,
+			 (int)f->tid, f->comm, f->service[0] ? " of service " : "", f->service,
+			 f->wchan[0] ? f->wchan : "?");
+		json_str(&j, msg);
+		ok = false;
+	}
 	json_arr_end(&j);
 	json_key(&j, "ok");
 	json_bool(&j, ok);
 	json_obj_end(&j);
 	send_json(cl, &j, true);
+}
+
+struct doctor_answer {
+	struct sexton *sx;
+	const struct diag_report *r;
+};
+
+static void
+answer_parked(void *ctx, struct ctl_client *cl)
+{
+	const struct doctor_answer *a = ctx;
+
+	if (cl->req.cmd == CTL_DOCTOR)
+		answer_doctor(cl, a->r);
+	else if (cl->req.cmd == CTL_CHECK)
+		answer_check(a->sx, cl, a->r);
+}
+
+void
+cmd_doctor_done(struct sexton *sx, const struct diag_report *r)
+{
+	struct doctor_answer a = { sx, r };
+
+	if (sx->have_ctl)
+		ctl_each_parked(&sx->ctl, answer_parked, &a);
 }
 
 static void

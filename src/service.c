@@ -460,6 +460,8 @@ on_stop_timer(struct service *svc)
 	svc->stuck = true;
 	log_error("service %s: pid %d still alive %g s after SIGKILL: stuck in the kernel",
 		  svc->name, (int)svc->pid, sup_kill_timeout(svc->sup));
+	if (svc->sup->on_stuck)
+		svc->sup->on_stuck(svc->sup, svc);
 	svc->after_stop = SVC_AFTER_NOTHING;
 	set_state(svc, SVC_STOPPED);
 }

@@ -126,6 +126,7 @@ sx_reload(struct sexton *sx, struct cfg_errors *errs)
 	log_set_level(cfg.log_level + sx->opts->verbosity);
 	sx->stop_timeout = cfg.stop_timeout;
 	sx->kill_timeout = cfg.kill_timeout;
+	doctor_configure(&sx->doc, cfg.watch_interval, cfg.hung_threshold);
 	log_info("reload: %s", sx->config_path);
 	sup_reload(&sx->sup, &cfg);
 	return 0;
@@ -156,6 +157,9 @@ supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	} else if (sig == SIGHUP) {
 		if (sx->phase == SX_RUNNING)
 			reload(sx);
+	} else if (sig == SIGUSR1) {
+		log_info("SIGUSR1: writing a doctor report");
+		doctor_request(&sx->doc, true);
 	} else {
 		log_debug("SIG%s ignored", sig_name(sig, name, sizeof(name)));
 	}
@@ -215,9 +219,11 @@ on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	if (sx->phase == SX_SWEEP_KILL) {
-		log_error("processes still alive %.0f s after SIGKILL (stuck in the kernel?); "
-			  "exiting without them",
-			  sx->kill_timeout);
+		/* Written before exiting: as PID 1 of a namespace our exit waits
+		 * for every task in it, so afterwards nobody could say why. */
+		log_error("processes still alive %.0f s after SIGKILL: stuck", sx->kill_timeout);
+		doctor_report_after_sigkill(&sx->doc, 0, sx->kill_timeout);
+		log_error("exiting without them");
 		finish(sx);
 	}
 }
@@ -254,6 +260,16 @@ on_all_services_down(struct supervisor *sup)
 
 	if (sx->phase == SX_STOPPING_SERVICES)
 		begin_sweep(sx);
+}
+
+/* A service's process outlived SIGKILL by kill_timeout (not at shutdown,
+ * where the sweep reports everything at once). */
+static void
+on_service_stuck(struct supervisor *sup, struct service *svc)
+{
+	struct sexton *sx = sup->owner;
+
+	doctor_report_after_sigkill(&sx->doc, svc->pid, sup_kill_timeout(sup));
 }
 
 static void
@@ -298,6 +314,7 @@ sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path)
 
 	sx->stop_timeout = cfg->stop_timeout;
 	sx->kill_timeout = cfg->kill_timeout;
+	doctor_configure(&sx->doc, cfg->watch_interval, cfg->hung_threshold);
 	rc = sup_init(&sx->sup, sx->loop, cfg);
 	sx->have_services = true; /* from here sup_destroy cleans up */
 	if (rc < 0)
@@ -310,6 +327,7 @@ sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path)
 	sx->sup.on_all_down = on_all_services_down;
 	sx->sup.on_critical = on_critical;
 	sx->sup.on_change = on_services_changed;
+	sx->sup.on_stuck = on_service_stuck;
 	sup_start_all(&sx->sup);
 	return 0;
 }
@@ -362,6 +380,31 @@ sx_start_main(struct sexton *sx)
 	return 0;
 }
 
+/* Every service leads its own session: the session id is its pid. */
+static const char *
+service_of(void *ctx, const struct proc_info *p)
+{
+	struct sexton *sx = ctx;
+	const struct service *svc;
+
+	if (!sx->have_services)
+		return NULL;
+	svc = pidmap_get(&sx->sup.pids, p->pid);
+	if (!svc)
+		svc = pidmap_get(&sx->sup.pids, p->session);
+	if (!svc && p->pid == sx->main_pid)
+		return NULL;
+	return svc ? svc->name : NULL;
+}
+
+static void
+on_doctor_done(struct doctor *d, const struct diag_report *r)
+{
+	struct sexton *sx = container_of(d, struct sexton, doc);
+
+	cmd_doctor_done(sx, r);
+}
+
 int
 sx_init(struct sexton *sx, const struct options *opts)
 {
@@ -395,6 +438,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
 	ev_init(&sx->phase_timer, on_phase_timeout);
+	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
 	return 0;
 }
 
@@ -474,8 +518,10 @@ sx_destroy(struct sexton *sx)
 		sup_destroy(&sx->sup); /* services' outputs write to the sink: first */
 		out_sink_free(sink);
 	}
-	if (sx->loop)
+	if (sx->loop) {
+		doctor_destroy(&sx->doc);
 		ev_loop_destroy(sx->loop);
+	}
 	if (sx->sigfd >= 0)
 		close(sx->sigfd);
 }

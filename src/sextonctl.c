@@ -7,6 +7,9 @@
  * to sextonctl_render. Exit codes: 0 success; 1 the command ran and
  * reports a problem; 2 usage error, no daemon, refused, or an answer that
  * cannot be understood — always with one line on stderr.
+ *
+ * `doctor --all` is the exception: it talks to no daemon but makes the
+ * report itself (diag, as the daemon does) and renders it as an answer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,15 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * diagfmt.h brings sexton's JSON writer (json.h), whose json_null() has
+ * the name of jansson's: both cannot be declared in one file. Nothing here
+ * calls the writer's, so its declaration is renamed out of the way.
+ */
+#define json_null sexton_json_null_unused
+#include "diagfmt.h"
+#undef json_null
 
 #include "sextonctl_render.h"
 #include "signames.h"
@@ -67,6 +79,7 @@ struct ctl {
 	bool json, no_color, color;
 	bool follow;	  /* log -f: a stream of answer lines */
 	bool has_ok;	  /* doctor, check: "ok":false means exit 1 */
+	bool all;	  /* doctor --all: the whole system, scanned here */
 	double timeout_s; /* NO_TIMEOUT = wait for ever */
 	const char *name; /* the service named by signal, wait */
 	char signame[32];
@@ -257,6 +270,20 @@ parse_signal(struct ctl *ctl, int argc, char **argv)
 	return req_add(ctl, sig_name(sig, ctl->signame, sizeof(ctl->signame)));
 }
 
+/* doctor [--all] */
+static int
+parse_doctor(struct ctl *ctl, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--all") != 0)
+			return too_many(ctl, argv[i]);
+		ctl->all = true;
+	}
+	return 0;
+}
+
 /* log NAME [-n N] [-f] */
 static int
 parse_log(struct ctl *ctl, int argc, char **argv)
@@ -421,11 +448,18 @@ static const struct command commands[] = {
 	  "output; -f keeps following until interrupted.",
 	  parse_log, show_log, NULL },
 	{ "ps", "", "the process tree under sexton",
-	  "Every process under sexton as a tree, with threads, state and wchan.", parse_none,
-	  show_ps, NULL },
-	{ "doctor", "", "the diagnostics report",
-	  "The diagnostics report; exit 1 when there is any finding.", parse_none, show_doctor,
-	  NULL },
+	  "Every process under sexton as a tree, with its state, wchan, service and\n"
+	  "doctor's finding (stuck, fake_zombie, traced_zombie, unreaped); the\n"
+	  "threads of a multi-threaded process as \"tid N\" rows under it.",
+	  parse_none, show_ps, NULL },
+	{ "doctor", "[--all]", "the diagnostics report",
+	  "The diagnostics report: stuck processes (D), fake and traced zombies,\n"
+	  "unreaped zombies and pid or thread limits; exit 1 when there is any\n"
+	  "finding.\n"
+	  "\n"
+	  "  --all  scan every process of the system from here, without a daemon\n"
+	  "         (to debug a host; as root to read kernel stacks and held files)",
+	  parse_doctor, show_doctor, NULL },
 	{ "metrics", "", "Prometheus metrics", "Metrics in the Prometheus text exposition format.",
 	  parse_none, show_metrics, NULL },
 	{ "check", "", "health check for scripts",
@@ -644,7 +678,7 @@ parse_args(struct ctl *ctl, int argc, char **argv)
 	ctl->timeout_s = TIMEOUT_S;
 	ctl->has_ok = ctl->cmd->show == show_doctor || ctl->cmd->show == show_check;
 	if (req_add(ctl, ctl->cmd->name) < 0 || ctl->cmd->parse(ctl, argc, argv) < 0 ||
-	    env_timeout(ctl) < 0 || find_socket(ctl) < 0)
+	    env_timeout(ctl) < 0 || (!ctl->all && find_socket(ctl) < 0))
 		return EXIT_USAGE;
 	ctl->request[ctl->reqlen++] = '\n';
 	ctl->color = !ctl->no_color && !ctl->json && isatty(STDOUT_FILENO) && !no_color &&
@@ -933,6 +967,39 @@ exchange(struct ctl *ctl)
 	return r;
 }
 
+/*
+ * doctor --all: the report of the whole system, made here. It goes the way
+ * of a daemon's answer (the same JSON text, parser and renderer), so that
+ * --json, the human output and the exit code cannot drift apart.
+ */
+static int
+doctor_all(struct ctl *ctl)
+{
+	struct diag_report r = { 0 };
+	struct json j;
+	const char *text;
+	size_t len = 0;
+	int rc = diag_run_all(&r);
+
+	if (rc < 0) {
+		diag_report_free(&r);
+		say("doctor --all: cannot scan the processes: %s", strerror(-rc));
+		return EXIT_USAGE;
+	}
+	json_init(&j);
+	diagfmt_json(&j, &r);
+	diag_report_free(&r);
+	text = json_finish(&j, &len);
+	if (text) {
+		rc = answer(ctl, text, len - 1, true); /* without json_finish's newline */
+	} else {
+		say("out of memory");
+		rc = EXIT_USAGE;
+	}
+	json_free(&j);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -941,7 +1008,7 @@ main(int argc, char **argv)
 
 	code = parse_args(&ctl, argc, argv);
 	if (code < 0)
-		code = exchange(&ctl);
+		code = ctl.all ? doctor_all(&ctl) : exchange(&ctl);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		say("cannot write the output: %s", strerror(errno));
 		return EXIT_USAGE;

@@ -13,6 +13,7 @@
 
 #define COLUMN_GAP 2	    /* spaces between table columns */
 #define MAX_TREE_DEPTH 20   /* deeper processes are drawn at this depth */
+#define PS_THREAD_ROWS 32   /* thread rows under one process; the rest are counted */
 #define DURATION_MAX_S 1e15 /* ~31 million years: keeps the cast defined */
 
 /* ---- safe text ---------------------------------------------------------- */
@@ -590,41 +591,128 @@ put_indent(struct table *t, size_t col, int depth)
 		table_puts(t, col, "\\_ ");
 }
 
-/* Threads other than the leader, drawn as {comm} children (as pstree does). */
+/* Columns of the ps table; COMM is last because the tree makes it ragged. */
+enum { PS_PID, PS_STATE, PS_WCHAN, PS_SERVICE, PS_FINDING, PS_COMM, PS_NCOLS };
+
+/* R, S and I are threads going about their work; any other state is what ps is read for. */
+static bool
+thread_odd(const json_t *th)
+{
+	size_t len = 0;
+	const char *s = get_str(th, "state", &len);
+
+	return !str_is(s, len, "R") && !str_is(s, len, "S") && !str_is(s, len, "I");
+}
+
+/*
+ * A process is one row. Its threads get rows of their own unless the only
+ * one is the leader, which the process row already shows: so the live
+ * threads of a fake zombie and a thread in D under a sleeping leader are
+ * in sight.
+ */
+static bool
+wants_thread_rows(const struct proc *p, const json_t *threads)
+{
+	long long tid;
+
+	if (json_array_size(threads) > 1)
+		return true;
+	if (json_array_size(threads) == 0)
+		return false;
+	return !(get_int(json_array_get(threads, 0), "tid", &tid) && p->has_pid && tid == p->pid);
+}
+
+static void
+thread_row(struct table *t, const struct proc *p, const json_t *th, int depth)
+{
+	char buf[40];
+	long long tid;
+
+	table_row(t);
+	if (get_int(th, "tid", &tid))
+		snprintf(buf, sizeof(buf), "  tid %lld", tid);
+	else
+		snprintf(buf, sizeof(buf), "  tid -");
+	table_puts(t, PS_PID, buf);
+	table_put_member(t, PS_STATE, th, "state", "?");
+	table_put_member(t, PS_WCHAN, th, "wchan", "-");
+	put_indent(t, PS_COMM, depth + 1);
+	table_puts(t, PS_COMM, "{");
+	table_put_member(t, PS_COMM, p->obj, "comm", "?");
+	table_puts(t, PS_COMM, "}");
+}
+
+static void
+more_threads_row(struct table *t, size_t hidden, int depth)
+{
+	char buf[48];
+
+	table_row(t);
+	table_puts(t, PS_PID, "  ...");
+	put_indent(t, PS_COMM, depth + 1);
+	snprintf(buf, sizeof(buf), "{%zu more threads}", hidden);
+	table_puts(t, PS_COMM, buf);
+}
+
+/*
+ * The threads of P, as {comm} children (as pstree draws them). At most
+ * PS_THREAD_ROWS per process, so that a pool of thousands does not bury
+ * the rest; when some must go, those in an odd state stay, and the rows
+ * keep the daemon's order.
+ */
 static void
 thread_rows(struct table *t, const struct proc *p, int depth)
 {
 	const json_t *threads = json_object_get(p->obj, "threads");
 	const json_t *th;
-	long long tid;
-	size_t i;
+	size_t i, total = 0, odd = 0, odd_left, usual_left, *left;
 
+	if (!wants_thread_rows(p, threads))
+		return;
+	json_array_foreach(threads, i, th) {
+		if (json_is_object(th)) {
+			total++;
+			odd += thread_odd(th);
+		}
+	}
+	odd_left = odd < PS_THREAD_ROWS ? odd : PS_THREAD_ROWS;
+	usual_left = (total < PS_THREAD_ROWS ? total : PS_THREAD_ROWS) - odd_left;
 	json_array_foreach(threads, i, th) {
 		if (!json_is_object(th))
 			continue;
-		if (get_int(th, "tid", &tid) && p->has_pid && tid == p->pid)
-			continue; /* the leader is the process row */
-		table_row(t);
-		table_put_int(t, 0, th, "tid");
-		table_put_member(t, 1, th, "state", "?");
-		table_put_member(t, 2, th, "wchan", "-");
-		put_indent(t, 4, depth + 1);
-		table_puts(t, 4, "{");
-		table_put_member(t, 4, p->obj, "comm", "?");
-		table_puts(t, 4, "}");
+		left = thread_odd(th) ? &odd_left : &usual_left;
+		if (!*left)
+			continue;
+		(*left)--;
+		thread_row(t, p, th, depth);
 	}
+	if (total > PS_THREAD_ROWS)
+		more_threads_row(t, total - PS_THREAD_ROWS, depth);
+}
+
+/* FINDING: empty when the daemon names none, "?" when it is not a string. */
+static void
+put_finding_cell(struct table *t, const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "finding");
+
+	if (json_is_string(v))
+		table_put(t, PS_FINDING, json_string_value(v), json_string_length(v));
+	else if (v && !json_is_null(v))
+		table_puts(t, PS_FINDING, "?");
 }
 
 static void
 proc_row(struct table *t, const struct proc *p, int depth)
 {
 	table_row(t);
-	table_put_int(t, 0, p->obj, "pid");
-	table_put_member(t, 1, p->obj, "state", "?");
-	table_put_member(t, 2, p->obj, "wchan", "-");
-	table_put_member(t, 3, p->obj, "service", "-");
-	put_indent(t, 4, depth);
-	table_put_member(t, 4, p->obj, "comm", "?");
+	table_put_int(t, PS_PID, p->obj, "pid");
+	table_put_member(t, PS_STATE, p->obj, "state", "?");
+	table_put_member(t, PS_WCHAN, p->obj, "wchan", "-");
+	table_put_member(t, PS_SERVICE, p->obj, "service", "-");
+	put_finding_cell(t, p->obj);
+	put_indent(t, PS_COMM, depth);
+	table_put_member(t, PS_COMM, p->obj, "comm", "?");
 	thread_rows(t, p, depth);
 }
 
@@ -691,7 +779,8 @@ ps_load(struct ps *ps, const json_t *procs)
 int
 render_ps(FILE *out, const json_t *doc)
 {
-	static const char *const headers[] = { "PID", "STATE", "WCHAN", "SERVICE", "COMM" };
+	static const char *const headers[PS_NCOLS] = { "PID",	  "STATE",   "WCHAN",
+							"SERVICE", "FINDING", "COMM" };
 	const json_t *procs = json_object_get(doc, "processes");
 	struct ps ps = { 0 };
 	size_t i;
@@ -699,7 +788,7 @@ render_ps(FILE *out, const json_t *doc)
 
 	if (!json_is_array(procs))
 		return -EINVAL;
-	table_init(&ps.t, 5);
+	table_init(&ps.t, PS_NCOLS);
 	r = ps_load(&ps, procs);
 	if (r == 0) {
 		for (i = 0; i < ps.n; i++)
@@ -748,28 +837,22 @@ put_scalar(FILE *out, const json_t *v)
 		put_compact(out, v);
 }
 
-/* An object on one line: "tid 44  state D  wchan nfs_wait". */
+/* "125.5 s", and "7384 s (2h3m)" once the humanised form helps. */
 static void
-put_pairs(FILE *out, const json_t *obj)
+put_seconds(FILE *out, double s)
 {
-	const char *key;
-	const json_t *v;
-	bool first = true;
+	char buf[32];
 
-	json_object_foreach((json_t *)obj, key, v) {
-		fputs(first ? "" : "  ", out);
-		put_str(out, key);
-		fputc(' ', out);
-		put_scalar(out, v);
-		first = false;
-	}
+	fprintf(out, "%g s", s);
+	if (s >= 60)
+		fprintf(out, " (%s)", render_duration(buf, sizeof(buf), s));
 }
 
+/* "  key: value", or "  key:" and one item per line: members we have no place for. */
 static void
 put_field(FILE *out, const char *key, const json_t *v)
 {
 	const json_t *item;
-	char buf[32];
 	size_t i;
 
 	fputs("  ", out);
@@ -778,56 +861,369 @@ put_field(FILE *out, const char *key, const json_t *v)
 	if (!json_is_array(v)) {
 		fputc(' ', out);
 		put_scalar(out, v);
-		/* "seconds: 7384 (2h3m)": the humanised form once it helps */
-		if (strcmp(key, "seconds") == 0 && json_is_number(v) && json_number_value(v) >= 60)
-			fprintf(out, " (%s)",
-				render_duration(buf, sizeof(buf), json_number_value(v)));
 		fputc('\n', out);
 		return;
 	}
 	fputc('\n', out);
 	json_array_foreach(v, i, item) {
 		fputs("    ", out);
-		if (json_is_object(item))
-			put_pairs(out, item);
-		else
-			put_scalar(out, item);
+		put_scalar(out, item);
 		fputc('\n', out);
 	}
 }
 
-/* "stuck pid 42 (dd)", then every other member on its own line. */
-static void
-put_finding(FILE *out, const json_t *f)
-{
-	const char *s, *key;
-	const json_t *v;
-	long long pid;
-	size_t len;
+/*
+ * The members a finding may carry (SPEC "Diagnostics"). Each has its place
+ * in the headline or a detail line when it has the expected type. Any
+ * other member, and a known one of another type, is shown as "key: value",
+ * so that what a newer daemon adds is not lost. A null, an empty string,
+ * a pid or count of 0 or less and a false SIGKILL pending say "does not
+ * apply" and are not shown.
+ */
+enum fkey {
+	F_KIND, F_PID, F_TID, F_COMM, F_STATE, F_WCHAN, F_SECONDS, F_SIGKILL,
+	F_STACK, F_SERVICE, F_THREADS, F_TRACER_PID, F_TRACER_COMM, F_PARENT_PID,
+	F_PARENT_COMM, F_COUNT, F_HOLDS, F_ADVICE, F_NKEYS
+};
 
-	s = get_str(f, "kind", &len);
-	if (s && len)
-		render_text(out, s, len, NULL);
+static const char *const fkey_names[F_NKEYS] = {
+	[F_KIND] = "kind",
+	[F_PID] = "pid",
+	[F_TID] = "tid",
+	[F_COMM] = "comm",
+	[F_STATE] = "state",
+	[F_WCHAN] = "wchan",
+	[F_SECONDS] = "seconds",
+	[F_SIGKILL] = "sigkill_pending",
+	[F_STACK] = "stack",
+	[F_SERVICE] = "service",
+	[F_THREADS] = "threads",
+	[F_TRACER_PID] = "tracer_pid",
+	[F_TRACER_COMM] = "tracer_comm",
+	[F_PARENT_PID] = "parent_pid",
+	[F_PARENT_COMM] = "parent_comm",
+	[F_COUNT] = "count",
+	[F_HOLDS] = "holds",
+	[F_ADVICE] = "advice",
+};
+
+struct finding {
+	FILE *out;
+	const json_t *obj;
+	unsigned used; /* bit per enum fkey: shown, or nothing to show */
+	int parts;     /* written after the kind in the headline */
+};
+
+enum ftype { T_STRING, T_INTEGER, T_NUMBER, T_BOOLEAN, T_ARRAY };
+
+static bool
+has_type(const json_t *v, enum ftype type)
+{
+	switch (type) {
+	case T_STRING: return json_is_string(v);
+	case T_INTEGER: return json_is_integer(v);
+	case T_NUMBER: return json_is_number(v);
+	case T_BOOLEAN: return json_is_boolean(v);
+	case T_ARRAY: return json_is_array(v);
+	}
+	return false;
+}
+
+/*
+ * Member K when of TYPE, not shown yet and not "does not apply"; marked
+ * used then, and when null too.
+ */
+static const json_t *
+f_get(struct finding *f, enum fkey k, enum ftype type)
+{
+	const json_t *v = json_object_get(f->obj, fkey_names[k]);
+
+	if (!v || (f->used & (1u << k)) || (!json_is_null(v) && !has_type(v, type)))
+		return NULL;
+	f->used |= 1u << k;
+	if (json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+		return NULL;
+	return v;
+}
+
+static const json_t *
+f_str(struct finding *f, enum fkey k)
+{
+	return f_get(f, k, T_STRING);
+}
+
+static bool
+f_int(struct finding *f, enum fkey k, long long *out)
+{
+	const json_t *v = f_get(f, k, T_INTEGER);
+
+	*out = v ? json_integer_value(v) : 0;
+	return *out > 0;
+}
+
+static void
+put_json_str(FILE *out, const json_t *s)
+{
+	render_text(out, json_string_value(s), json_string_length(s), NULL);
+}
+
+/* Before each part of the headline: ": " first, then " " or ", " (QUALIFIER). */
+static void
+hl_sep(struct finding *f, bool qualifier)
+{
+	fputs(f->parts == 0 ? ": " : qualifier ? ", " : " ", f->out);
+	f->parts++;
+}
+
+/* "LABEL 12 (comm)", "LABEL 12" or "LABEL (comm)": a process the finding names. */
+static void
+put_who(struct finding *f, const char *label, enum fkey pid_key, enum fkey comm_key,
+	bool qualifier)
+{
+	const json_t *comm;
+	long long pid;
+	bool has_pid = f_int(f, pid_key, &pid);
+
+	comm = f_str(f, comm_key);
+	if (!has_pid && !comm)
+		return;
+	hl_sep(f, qualifier);
+	fputs(label, f->out);
+	if (has_pid)
+		fprintf(f->out, " %lld", pid);
+	if (comm) {
+		fputs(" (", f->out);
+		put_json_str(f->out, comm);
+		fputc(')', f->out);
+	}
+}
+
+/* "parent 12 (lazy) has 3 zombies, oldest seen 40 s" */
+static void
+put_unreaped(struct finding *f)
+{
+	const json_t *secs;
+	long long count;
+
+	put_who(f, "parent", F_PARENT_PID, F_PARENT_COMM, false);
+	if (f_int(f, F_COUNT, &count)) {
+		hl_sep(f, false);
+		fprintf(f->out, "has %lld zombie%s", count, count == 1 ? "" : "s");
+	}
+	secs = f_get(f, F_SECONDS, T_NUMBER);
+	if (secs && json_number_value(secs) >= 0) {
+		hl_sep(f, true);
+		fputs("oldest seen ", f->out);
+		put_seconds(f->out, json_number_value(secs));
+	}
+}
+
+/* "pid 42 tid 44 (dd)": the tid only when it is not the pid. */
+static void
+put_pid_tid(struct finding *f)
+{
+	const json_t *comm;
+	long long pid, tid;
+	bool has_pid = f_int(f, F_PID, &pid), has_tid = f_int(f, F_TID, &tid);
+	int before = f->parts; /* after an unreaped parent, the pid is a qualifier */
+
+	if (has_pid) {
+		hl_sep(f, before > 0);
+		fprintf(f->out, "pid %lld", pid);
+	}
+	if (has_tid && !(has_pid && tid == pid)) {
+		hl_sep(f, before > 0 && f->parts == before);
+		fprintf(f->out, "tid %lld", tid);
+	}
+	if ((comm = f_str(f, F_COMM))) {
+		hl_sep(f, before > 0 && f->parts == before);
+		fputc('(', f->out);
+		put_json_str(f->out, comm);
+		fputc(')', f->out);
+	}
+}
+
+static void
+put_headline(struct finding *f)
+{
+	const json_t *kind = f_str(f, F_KIND), *service;
+
+	if (kind)
+		put_json_str(f->out, kind);
 	else
-		fputs("finding", out);
-	if (get_int(f, "pid", &pid))
-		fprintf(out, " pid %lld", pid);
-	if ((s = get_str(f, "comm", &len))) {
-		fputs(" (", out);
-		render_text(out, s, len, NULL);
-		fputc(')', out);
+		fputs("finding", f->out);
+	if (str_is(json_string_value(kind), json_string_length(kind), "unreaped"))
+		put_unreaped(f);
+	put_pid_tid(f);
+	put_who(f, "tracer", F_TRACER_PID, F_TRACER_COMM, true);
+	put_who(f, "parent", F_PARENT_PID, F_PARENT_COMM, true);
+	if ((service = f_str(f, F_SERVICE))) {
+		hl_sep(f, true);
+		fputs("service ", f->out);
+		put_json_str(f->out, service);
+	}
+	fputc('\n', f->out);
+}
+
+/* Before each part of a detail line: PREFIX first, then ", ". */
+static void
+part_sep(FILE *out, int *parts, const char *prefix)
+{
+	fputs((*parts)++ ? ", " : prefix, out);
+}
+
+/* "  state D, wchan nfs_wait, seen for 125.5 s (2m5s), SIGKILL pending" */
+static void
+put_state_line(struct finding *f)
+{
+	const json_t *state = f_str(f, F_STATE), *wchan = f_str(f, F_WCHAN);
+	const json_t *secs = f_get(f, F_SECONDS, T_NUMBER);
+	const json_t *sigkill = f_get(f, F_SIGKILL, T_BOOLEAN);
+	int parts = 0;
+
+	if (state) {
+		part_sep(f->out, &parts, "  ");
+		fputs("state ", f->out);
+		put_json_str(f->out, state);
+	}
+	if (wchan) {
+		part_sep(f->out, &parts, "  ");
+		fputs("wchan ", f->out);
+		put_json_str(f->out, wchan);
+	}
+	if (secs && json_number_value(secs) >= 0) {
+		part_sep(f->out, &parts, "  ");
+		fputs("seen for ", f->out);
+		put_seconds(f->out, json_number_value(secs));
+	}
+	if (json_is_true(sigkill)) {
+		part_sep(f->out, &parts, "  ");
+		fputs("SIGKILL pending", f->out);
+	}
+	if (parts)
+		fputc('\n', f->out);
+}
+
+/* "  stack: a < b < c", innermost first as the kernel lists it. */
+static void
+put_stack(struct finding *f)
+{
+	const json_t *stack = f_get(f, F_STACK, T_ARRAY), *frame;
+	int parts = 0;
+	size_t i;
+
+	json_array_foreach(stack, i, frame) {
+		fputs(parts++ ? " < " : "  stack: ", f->out);
+		put_scalar(f->out, frame);
+	}
+	if (parts)
+		fputc('\n', f->out);
+}
+
+/* "  thread 71: state S, wchan futex_wait_queue" and any other member. */
+static void
+put_thread(FILE *out, const json_t *th)
+{
+	const char *key;
+	const json_t *v;
+	long long tid;
+	int parts = 0;
+
+	fputs("  thread", out);
+	if (!json_is_object(th)) {
+		fputs(": ", out);
+		put_scalar(out, th);
+		fputc('\n', out);
+		return;
+	}
+	if (get_int(th, "tid", &tid))
+		fprintf(out, " %lld", tid);
+	json_object_foreach((json_t *)th, key, v) {
+		if (strcmp(key, "tid") == 0 && json_is_integer(v))
+			continue;
+		if (json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+			continue;
+		part_sep(out, &parts, ": ");
+		put_str(out, key);
+		fputc(' ', out);
+		put_scalar(out, v);
 	}
 	fputc('\n', out);
-	json_object_foreach((json_t *)f, key, v)
-		if (strcmp(key, "kind") && strcmp(key, "pid") && strcmp(key, "comm"))
+}
+
+/* "  thread 71: state S, wchan futex_wait_queue": a fake zombie's live threads. */
+static void
+put_threads(struct finding *f)
+{
+	const json_t *threads = f_get(f, F_THREADS, T_ARRAY), *th;
+	size_t i;
+
+	json_array_foreach(threads, i, th)
+		put_thread(f->out, th);
+}
+
+/* "  holds: tcp 0.0.0.0:8080 LISTEN": one socket or file per line. */
+static void
+put_holds(struct finding *f)
+{
+	const json_t *holds = f_get(f, F_HOLDS, T_ARRAY), *item;
+	size_t i;
+
+	json_array_foreach(holds, i, item) {
+		fputs("  holds: ", f->out);
+		put_scalar(f->out, item);
+		fputc('\n', f->out);
+	}
+}
+
+static bool
+known_and_used(const struct finding *f, const char *key)
+{
+	int k;
+
+	for (k = 0; k < F_NKEYS; k++)
+		if (strcmp(key, fkey_names[k]) == 0)
+			return f->used & (1u << k);
+	return false;
+}
+
+/*
+ * stuck: pid 42 tid 44 (dd), service backup
+ *   state D, wchan nfs_wait, seen for 125.5 s (2m5s), SIGKILL pending
+ *   stack: nfs_wait < vfs_read < ksys_read
+ *   holds: tcp 0.0.0.0:8080 LISTEN
+ *   advice: ...
+ */
+static void
+put_finding(FILE *out, const json_t *obj)
+{
+	struct finding f = { .out = out, .obj = obj };
+	const json_t *advice, *v;
+	const char *key;
+
+	put_headline(&f);
+	put_state_line(&f);
+	put_stack(&f);
+	put_threads(&f);
+	put_holds(&f);
+	advice = f_str(&f, F_ADVICE);
+	json_object_foreach((json_t *)obj, key, v)
+		if (!known_and_used(&f, key))
 			put_field(out, key, v);
+	if (advice) {
+		fputs("  advice: ", out);
+		put_json_str(out, advice);
+		fputc('\n', out);
+	}
 }
 
 static void
 put_limit(FILE *out, const json_t *limits, const char *what, const char *used, const char *max)
 {
 	long long u = 0, m = 0;
-	bool has_u = get_int(limits, used, &u), has_m = get_int(limits, max, &m);
+	/* -1 is the daemon's "could not read it" */
+	bool has_u = get_int(limits, used, &u) && u >= 0;
+	bool has_m = get_int(limits, max, &m) && m >= 0;
 
 	fprintf(out, "%s ", what);
 	if (has_u)
@@ -848,6 +1244,7 @@ render_doctor(FILE *out, const json_t *doc)
 	const json_t *findings = json_object_get(doc, "findings");
 	const json_t *limits = json_object_get(doc, "limits");
 	const json_t *f;
+	long long more;
 	size_t i;
 
 	if (!json_is_array(findings))
@@ -864,6 +1261,9 @@ render_doctor(FILE *out, const json_t *doc)
 			fputc('\n', out);
 		}
 	}
+	/* the daemon lists DIAG_MAX_FINDINGS and counts the rest */
+	if (get_int(doc, "more", &more) && more > 0)
+		fprintf(out, "\n(%lld more finding%s not listed)\n", more, more == 1 ? "" : "s");
 	if (json_is_object(limits)) {
 		fputs(json_array_size(findings) ? "\nlimits: " : "limits: ", out);
 		put_limit(out, limits, "pids", "pids", "pid_max");

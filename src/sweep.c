@@ -10,11 +10,11 @@
 static int
 signal_descendants(int sig, pid_t except)
 {
-	struct proc_snapshot snap;
+	struct proc_snapshot snap = { 0 };
 	size_t i;
 	int sent = 0, rc;
 
-	rc = procscan(&snap, false);
+	rc = procscan(&snap, 0);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < snap.n; i++)

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import HELPERS, ROOT
+from conftest import HELPERS, ROOT, children_of, proc_stat
 
 sys.path.insert(0, str(HELPERS))
 from fake_sexton import FakeSexton, Reply  # noqa: E402
@@ -119,7 +119,10 @@ USAGE_ERRORS = [
     ["status", "caf\xe9"],
     ["reload", "now"],
     ["ps", "x"],
-    ["doctor", "--all"],
+    ["ps", "--all"],
+    ["status", "--all"],
+    ["doctor", "--bogus"],
+    ["doctor", "--all", "x"],
     ["shutdown", "now"],
     ["status"] + ["svc%d" % i for i in range(70)],
 ]
@@ -304,9 +307,10 @@ def test_doctor_and_check_problems_exit_1(fake):
                    "check": {"ok": False, "problems": ["web: failed (exit 1)"]}})
     p = ctl("doctor", sock=server.path)
     assert p.returncode == 1, p.err
-    assert p.out.startswith("stuck pid 43 (dd)\n")
-    assert "  wchan: nfs_wait\n" in p.out
-    assert "limits: pids 10/100 (10.0%), threads 20/100 (20.0%)\n" in p.out
+    assert p.out == ("stuck: pid 43 tid 44 (dd)\n"
+                     "  state D, wchan nfs_wait, seen for 12 s, SIGKILL pending\n"
+                     "\n"
+                     "limits: pids 10/100 (10.0%), threads 20/100 (20.0%)\n")
     assert ctl("--json", "doctor", sock=server.path).returncode == 1
     p = ctl("check", sock=server.path)
     assert p.returncode == 1 and p.out == "web: failed (exit 1)\n"
@@ -322,22 +326,137 @@ def test_doctor_without_findings(fake):
     assert p.out == "no findings\nlimits: pids 1/10 (10.0%), threads 1/10 (10.0%)\n"
 
 
+def test_doctor_findings_read_well(fake):
+    findings = [
+        {"kind": "stuck", "pid": 42, "comm": "dd", "tid": 44, "state": "D",
+         "wchan": "nfs_wait", "sigkill_pending": False, "stack": ["nfs_wait", "vfs_read"],
+         "holds": ["tcp 0.0.0.0:8080 LISTEN"], "seconds": 7384.0, "service": "backup",
+         "advice": "the NFS server must answer", "frozen_cgroup": "/sys/fs/cgroup/x"},
+        {"kind": "fake_zombie", "pid": 7, "comm": "agent", "state": "Z",
+         "threads": [{"tid": 8, "state": "S", "wchan": "futex_wait_queue"}]},
+        {"kind": "traced_zombie", "pid": 9, "comm": "x", "state": "Z", "tracer_pid": 10,
+         "tracer_comm": "strace"},
+        {"kind": "unreaped", "seconds": 40, "parent_pid": 12, "parent_comm": "lazy",
+         "count": 3},
+    ]
+    server = fake({"doctor": {"ok": False, "findings": findings, "more": 2,
+                              "limits": {"pids": 1, "pid_max": 10, "threads": 1,
+                                         "threads_max": 10}}})
+    p = ctl("doctor", sock=server.path)
+    assert p.returncode == 1, p.err
+    assert p.out == (
+        "stuck: pid 42 tid 44 (dd), service backup\n"
+        "  state D, wchan nfs_wait, seen for 7384 s (2h3m)\n"
+        "  stack: nfs_wait < vfs_read\n"
+        "  holds: tcp 0.0.0.0:8080 LISTEN\n"
+        "  frozen_cgroup: /sys/fs/cgroup/x\n"
+        "  advice: the NFS server must answer\n"
+        "\n"
+        "fake_zombie: pid 7 (agent)\n"
+        "  state Z\n"
+        "  thread 8: state S, wchan futex_wait_queue\n"
+        "\n"
+        "traced_zombie: pid 9 (x), tracer 10 (strace)\n"
+        "  state Z\n"
+        "\n"
+        "unreaped: parent 12 (lazy) has 3 zombies, oldest seen 40 s\n"
+        "\n"
+        "(2 more findings not listed)\n"
+        "\n"
+        "limits: pids 1/10 (10.0%), threads 1/10 (10.0%)\n")
+
+
 def test_ps_tree(fake):
     procs = [{"pid": 1, "ppid": 0, "state": "S", "comm": "sexton", "service": None,
               "wchan": "do_epoll_wait", "threads": []},
              {"pid": 42, "ppid": 1, "state": "S", "comm": "sh", "service": "web",
               "wchan": "do_wait", "threads": []},
              {"pid": 43, "ppid": 42, "state": "S", "comm": "java", "service": "web",
-              "wchan": "futex_wait", "threads": [{"tid": 44, "state": "D", "wchan": "nfs"}]}]
+              "wchan": "futex_wait", "finding": "stuck",
+              "threads": [{"tid": 43, "state": "S", "wchan": "futex_wait"},
+                          {"tid": 44, "state": "D", "wchan": "nfs"}]}]
     server = fake({"ps": {"processes": procs}})
     p = ctl("ps", sock=server.path)
     assert p.returncode == 0, p.err
-    lines = p.out.splitlines()
-    assert lines[0].split() == ["PID", "STATE", "WCHAN", "SERVICE", "COMM"]
-    assert lines[1].endswith(" sexton")
-    assert lines[2].endswith(" \\_ sh")
-    assert lines[3].endswith("    \\_ java")
-    assert lines[4].startswith("44 ") and lines[4].endswith("       \\_ {java}")
+    header, *lines = p.out.splitlines()
+    assert header.split() == ["PID", "STATE", "WCHAN", "SERVICE", "FINDING", "COMM"]
+    assert table_columns(lines[0], header) == ["1", "S", "do_epoll_wait", "-", "", "sexton"]
+    assert table_columns(lines[1], header) == ["42", "S", "do_wait", "web", "", "\\_ sh"]
+    assert table_columns(lines[2], header) == ["43", "S", "futex_wait", "web", "stuck",
+                                               "\\_ java"]
+    assert table_columns(lines[3], header) == ["tid 43", "S", "futex_wait", "", "",
+                                               "\\_ {java}"]
+    assert table_columns(lines[4], header) == ["tid 44", "D", "nfs", "", "", "\\_ {java}"]
+    assert lines[4].startswith("  tid 44 ") and lines[4].endswith("       \\_ {java}")
+    assert len(lines) == 5
+
+
+def zombie_children(ppid):
+    return [pid for pid in children_of(ppid) if (proc_stat(pid) or ("",))[0] == "Z"]
+
+
+@pytest.fixture
+def lazy_parent():
+    """A process that never waits for its child: an unreaped zombie."""
+    code = "import os, time\nif os.fork() == 0:\n    os._exit(0)\ntime.sleep(120)\n"
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 10
+        while not zombie_children(parent.pid):
+            assert time.monotonic() < deadline, "no zombie"
+            time.sleep(0.02)
+        yield parent
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_doctor_all_scans_the_system_without_a_daemon(fake, lazy_parent):
+    server = fake({"doctor": {"ok": True, "findings": []}})
+    comm = pathlib.Path(f"/proc/{lazy_parent.pid}/comm").read_text().strip()
+    p = ctl("--json", "doctor", "--all", sock=server.path)
+    assert p.returncode == 1, p.err
+    assert one_line(p.out) and p.err == ""
+    doc = json.loads(p.out)
+    assert doc["ok"] is False and set(doc["limits"]) == {"pids", "pid_max", "threads",
+                                                         "threads_max"}
+    mine = [f for f in doc["findings"]
+            if f.get("kind") == "unreaped" and f.get("parent_pid") == lazy_parent.pid]
+    assert len(mine) == 1, doc
+    assert mine[0]["count"] == 1 and mine[0]["parent_comm"] == comm
+    assert "advice" in mine[0]
+    p = ctl("doctor", "--all", sock=server.path)
+    assert p.returncode == 1, p.err
+    assert "--all" in ctl("doctor", "--help").out
+    assert f"unreaped: parent {lazy_parent.pid} ({comm}) has 1 zombie, oldest seen " in p.out
+    assert "\nlimits: pids " in p.out
+    assert server.requests == []  # the daemon was never asked
+
+
+def test_doctor_all_needs_no_socket(sockdir):
+    p = ctl("doctor", "--all", sock=sockdir / "none.sock")
+    assert p.returncode in (0, 1), p.err
+    assert "limits: pids " in p.out
+    p = ctl("doctor", "--all", sock="/tmp/" + "x" * 200)  # -S is not even looked at
+    assert p.returncode in (0, 1), p.err
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_doctor_all_without_proc_exits_2():
+    # an unreadable /proc, in a mount namespace of its own
+    script = ('mount -t tmpfs -o mode=000 none /proc && exec setpriv --reuid=65534 '
+              '--regid=65534 --clear-groups "$0" "$@"')
+
+    def run(*args):
+        return subprocess.run(["unshare", "--mount", "sh", "-c", script, CTL, *args],
+                              capture_output=True, text=True, timeout=20, env=clean_env())
+
+    if run("--version").returncode != 0:
+        pytest.skip("this build cannot start without /proc (a sanitizer build)")
+    p = run("doctor", "--all")
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert p.stdout == ""
+    assert p.stderr == "sextonctl: doctor --all: cannot scan the processes: Permission denied\n"
 
 
 def readline_within(pipe, timeout):

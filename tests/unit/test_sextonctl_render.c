@@ -493,13 +493,81 @@ test_ps_tree(void **state)
 		      "{\"pid\":50,\"ppid\":43,\"state\":\"Z\","
 		      "\"comm\":\"zombie\",\"service\":\"web\"}"
 		      "]}",
-		      "PID  STATE  WCHAN          SERVICE  COMM\n"
-		      "1    S      do_epoll_wait  -        sexton\n"
-		      "42   S      do_wait        web      \\_ sh\n"
-		      "43   S      futex_wait     web         \\_ java\n"
-		      "44   D      nfs_wait                      \\_ {java}\n"
-		      "50   Z      -              web            \\_ zombie\n"
-		      "60   R      -              db       \\_ other\n");
+		      "PID       STATE  WCHAN          SERVICE  FINDING  COMM\n"
+		      "1         S      do_epoll_wait  -                 sexton\n"
+		      "42        S      do_wait        web               \\_ sh\n"
+		      "43        S      futex_wait     web                  \\_ java\n"
+		      "  tid 43  S      x                                      \\_ {java}\n"
+		      "  tid 44  D      nfs_wait                               \\_ {java}\n"
+		      "50        Z      -              web                     \\_ zombie\n"
+		      "60        R      -              db                \\_ other\n");
+}
+
+static void
+test_ps_findings_and_threads(void **state)
+{
+	(void)state;
+	/* a fake zombie: its leader is Z, its live thread is not */
+	assert_render(render_ps,
+		      "{\"processes\":["
+		      "{\"pid\":1,\"ppid\":0,\"state\":\"S\",\"comm\":\"sexton\","
+		      "\"wchan\":\"do_epoll_wait\",\"threads\":[{\"tid\":1,\"state\":\"S\","
+		      "\"wchan\":\"\"}]},"
+		      "{\"pid\":70,\"ppid\":1,\"state\":\"Z\",\"comm\":\"agent\","
+		      "\"service\":\"agent\",\"wchan\":\"\",\"finding\":\"fake_zombie\","
+		      "\"threads\":[{\"tid\":70,\"state\":\"Z\",\"wchan\":\"\"},"
+		      "{\"tid\":71,\"state\":\"S\",\"wchan\":\"futex_wait_queue\"}]},"
+		      "{\"pid\":80,\"ppid\":1,\"state\":\"D\",\"comm\":\"dd\","
+		      "\"service\":\"backup\",\"wchan\":\"nfs_wait\",\"finding\":\"stuck\","
+		      "\"threads\":[{\"tid\":80,\"state\":\"D\",\"wchan\":\"nfs_wait\"}]},"
+		      "{\"pid\":90,\"ppid\":1,\"state\":\"S\",\"comm\":\"odd\","
+		      "\"finding\":5},"
+		      "{\"pid\":91,\"ppid\":1,\"state\":\"S\",\"comm\":\"x\","
+		      "\"finding\":\"new\\u001b[2J\"}"
+		      "]}",
+		      "PID       STATE  WCHAN             SERVICE  FINDING      COMM\n"
+		      "1         S      do_epoll_wait     -                     sexton\n"
+		      "70        Z      -                 agent    fake_zombie  \\_ agent\n"
+		      "  tid 70  Z      -                                          \\_ {agent}\n"
+		      "  tid 71  S      futex_wait_queue                           \\_ {agent}\n"
+		      "80        D      nfs_wait          backup   stuck        \\_ dd\n"
+		      "90        S      -                 -        ?            \\_ odd\n"
+		      "91        S      -                 -        new?[2J      \\_ x\n");
+}
+
+/* Thread rows per process are capped; the threads in odd states are kept. */
+static void
+test_ps_thread_rows_bounded(void **state)
+{
+	size_t cap = 200 * 64 + 128, len = 0, i, rows = 0;
+	char *json = malloc(cap);
+	char *out, *p;
+	int r;
+
+	(void)state;
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, cap - len,
+				"{\"processes\":[{\"pid\":1000,\"ppid\":0,\"comm\":\"pool\","
+				"\"threads\":[");
+	for (i = 0; i < 200; i++)
+		len += (size_t)snprintf(json + len, cap - len,
+					"%s{\"tid\":%zu,\"state\":\"%s\",\"wchan\":\"w\"}",
+					i ? "," : "", 1000 + i, i == 150 || i == 199 ? "D" : "S");
+	snprintf(json + len, cap - len, "]}]}");
+	out = render_with(render_ps, json, &r);
+	assert_int_equal(r, 0);
+	for (p = out; (p = strstr(p, "\n  tid ")); p++)
+		rows++;
+	assert_int_equal(rows, 32);
+	assert_non_null(strstr(out, "\n  tid 1000 "));
+	assert_non_null(strstr(out, "\n  tid 1029 "));
+	assert_null(strstr(out, "\n  tid 1030 "));
+	assert_non_null(strstr(out, "\n  tid 1150  D "));
+	assert_non_null(strstr(out, "\n  tid 1199  D "));
+	assert_non_null(strstr(out, "\n  ...  "));
+	assert_non_null(strstr(out, "\\_ {168 more threads}\n"));
+	free(out);
+	free(json);
 }
 
 static void
@@ -531,7 +599,8 @@ test_ps_cycles_and_odd_shapes(void **state)
 	assert_refused(render_ps, "{}");
 	assert_refused(render_ps, "{\"processes\":{}}");
 	assert_refused(render_ps, "{\"processes\":[{\"pid\":1},\"x\"]}");
-	assert_render(render_ps, "{\"processes\":[]}", "PID  STATE  WCHAN  SERVICE  COMM\n");
+	assert_render(render_ps, "{\"processes\":[]}",
+		      "PID  STATE  WCHAN  SERVICE  FINDING  COMM\n");
 }
 
 static void
@@ -562,46 +631,138 @@ test_ps_deep_chain(void **state)
 /* ---- doctor, check, log, metrics -------------------------------------------- */
 
 static void
-test_doctor(void **state)
+test_doctor_no_findings(void **state)
 {
 	(void)state;
 	assert_render(render_doctor,
 		      "{\"ok\":true,\"findings\":[],\"limits\":{\"pids\":120,\"pid_max\":4194304,"
 		      "\"threads\":300,\"threads_max\":1000}}",
 		      "no findings\nlimits: pids 120/4194304 (0.0%), threads 300/1000 (30.0%)\n");
+	/* -1: the daemon could not read it */
 	assert_render(render_doctor,
-		      "{\"ok\":false,\"findings\":[{\"kind\":\"stuck\",\"pid\":43,\"tid\":44,"
-		      "\"comm\":\"dd\",\"state\":\"D\",\"wchan\":\"nfs\\nwait\",\"seconds\":125.5,"
-		      "\"sigkill_pending\":true,\"stack\":[\"a+0x1\",\"b+0x2\"],\"service\":null},"
-		      "{\"kind\":\"fake_zombie\",\"pid\":70,\"comm\":\"z\",\"threads\":"
-		      "[{\"tid\":71,\"state\":\"S\",\"wchan\":\"futex\"}]},"
-		      "7,{}],\"limits\":{\"pids\":\"x\"}}",
-		      "stuck pid 43 (dd)\n"
-		      "  tid: 44\n"
-		      "  state: D\n"
-		      "  wchan: nfs?wait\n"
-		      "  seconds: 125.5 (2m5s)\n"
-		      "  sigkill_pending: yes\n"
-		      "  stack:\n"
-		      "    a+0x1\n"
-		      "    b+0x2\n"
-		      "  service: -\n"
+		      "{\"ok\":true,\"findings\":[],\"limits\":{\"pids\":-1,\"pid_max\":10,"
+		      "\"threads\":3,\"threads_max\":-1}}",
+		      "no findings\nlimits: pids ?/10, threads 3/?\n");
+	assert_refused(render_doctor, "{\"ok\":true}");
+	assert_refused(render_doctor, "{\"ok\":true,\"findings\":{}}");
+}
+
+/* One block per kind, as the daemon (diagfmt_json) writes them. */
+static void
+test_doctor_kinds(void **state)
+{
+	(void)state;
+	assert_render(render_doctor,
+		      "{\"ok\":false,\"findings\":["
+		      "{\"kind\":\"stuck\",\"pid\":42,\"comm\":\"dd\",\"tid\":44,\"state\":\"D\","
+		      "\"wchan\":\"nfs_wait\",\"sigkill_pending\":true,"
+		      "\"stack\":[\"nfs_wait\",\"vfs_read\",\"ksys_read\"],"
+		      "\"holds\":[\"tcp 0.0.0.0:8080 LISTEN\",\"/var/lib/backup/db\"],"
+		      "\"seconds\":125.5,\"service\":\"backup\","
+		      "\"advice\":\"the NFS server must answer\"},"
+		      "{\"kind\":\"stuck\",\"pid\":43,\"comm\":\"cat\",\"tid\":43,\"state\":\"D\","
+		      "\"wchan\":\"\",\"sigkill_pending\":false,\"stack\":[],\"seconds\":12.25},"
+		      "{\"kind\":\"fake_zombie\",\"pid\":7,\"comm\":\"agent\",\"state\":\"Z\","
+		      "\"service\":\"agent\",\"threads\":["
+		      "{\"tid\":8,\"state\":\"S\",\"wchan\":\"futex_wait_queue\"},"
+		      "{\"tid\":9,\"state\":\"D\",\"wchan\":\"io_schedule\"}],"
+		      "\"advice\":\"a thread still runs\"},"
+		      "{\"kind\":\"traced_zombie\",\"pid\":9,\"comm\":\"x\",\"state\":\"Z\","
+		      "\"tracer_pid\":10,\"tracer_comm\":\"strace\",\"advice\":\"detach\"},"
+		      "{\"kind\":\"unreaped\",\"seconds\":40,\"parent_pid\":12,"
+		      "\"parent_comm\":\"lazy\",\"count\":3,\"advice\":\"fix the parent\"},"
+		      "{\"kind\":\"unreaped\",\"seconds\":0.5,\"parent_pid\":13,"
+		      "\"parent_comm\":\"lazy2\",\"count\":1},"
+		      "{\"kind\":\"limits\",\"advice\":\"raise pid_max\"}"
+		      "],\"more\":3,\"limits\":{\"pids\":10,\"pid_max\":100,\"threads\":20,"
+		      "\"threads_max\":100}}",
+		      "stuck: pid 42 tid 44 (dd), service backup\n"
+		      "  state D, wchan nfs_wait, seen for 125.5 s (2m5s), SIGKILL pending\n"
+		      "  stack: nfs_wait < vfs_read < ksys_read\n"
+		      "  holds: tcp 0.0.0.0:8080 LISTEN\n"
+		      "  holds: /var/lib/backup/db\n"
+		      "  advice: the NFS server must answer\n"
 		      "\n"
-		      "fake_zombie pid 70 (z)\n"
-		      "  threads:\n"
-		      "    tid 71  state S  wchan futex\n"
+		      "stuck: pid 43 (cat)\n"
+		      "  state D, seen for 12.25 s\n"
+		      "\n"
+		      "fake_zombie: pid 7 (agent), service agent\n"
+		      "  state Z\n"
+		      "  thread 8: state S, wchan futex_wait_queue\n"
+		      "  thread 9: state D, wchan io_schedule\n"
+		      "  advice: a thread still runs\n"
+		      "\n"
+		      "traced_zombie: pid 9 (x), tracer 10 (strace)\n"
+		      "  state Z\n"
+		      "  advice: detach\n"
+		      "\n"
+		      "unreaped: parent 12 (lazy) has 3 zombies, oldest seen 40 s\n"
+		      "  advice: fix the parent\n"
+		      "\n"
+		      "unreaped: parent 13 (lazy2) has 1 zombie, oldest seen 0.5 s\n"
+		      "\n"
+		      "limits\n"
+		      "  advice: raise pid_max\n"
+		      "\n"
+		      "(3 more findings not listed)\n"
+		      "\n"
+		      "limits: pids 10/100 (10.0%), threads 20/100 (20.0%)\n");
+}
+
+/*
+ * What the renderer does not know is still shown, after what it does and
+ * before the advice; a known member of another type is shown as it is.
+ */
+static void
+test_doctor_unknown_and_odd_members(void **state)
+{
+	(void)state;
+	assert_render(render_doctor,
+		      "{\"ok\":false,\"findings\":[{\"kind\":\"stuck\",\"pid\":5,\"comm\":\"w\","
+		      "\"tid\":6,\"state\":\"D\",\"cgroup\":\"/system/w\",\"new_list\":[1,\"two\"],"
+		      "\"advice\":\"wait\",\"nested\":{\"k\":\"\\u009b\"}}]}",
+		      "stuck: pid 5 tid 6 (w)\n"
+		      "  state D\n"
+		      "  cgroup: /system/w\n"
+		      "  new_list:\n"
+		      "    1\n"
+		      "    two\n"
+		      "  nested: {\"k\":\"\\u009B\"}\n"
+		      "  advice: wait\n");
+	assert_render(render_doctor,
+		      "{\"ok\":false,\"findings\":[{\"kind\":\"stuck\",\"pid\":\"42\",\"tid\":-1,"
+		      "\"comm\":5,\"state\":null,\"wchan\":[\"a\"],\"seconds\":\"long\","
+		      "\"sigkill_pending\":\"yes\",\"stack\":\"x\",\"threads\":[7,{\"tid\":\"t\"},"
+		      "{\"tid\":3,\"state\":\"S\",\"wchan\":\"\",\"cpu\":2}],"
+		      "\"holds\":[1,\"a\\u001b\"],\"service\":{},\"advice\":7,"
+		      "\"tracer_pid\":0,\"parent_comm\":\"p\\n\"},"
+		      "7,{},{\"kind\":{}},{\"kind\":\"\"}],\"more\":\"x\",\"limits\":{\"pids\":\"x\"}}",
+		      "stuck: parent (p?)\n"
+		      "  thread: 7\n"
+		      "  thread: tid t\n"
+		      "  thread 3: state S, cpu 2\n"
+		      "  holds: 1\n"
+		      "  holds: a?\n"
+		      "  pid: 42\n"
+		      "  comm: 5\n"
+		      "  wchan:\n"
+		      "    a\n"
+		      "  seconds: long\n"
+		      "  sigkill_pending: yes\n"
+		      "  stack: x\n"
+		      "  service: {}\n"
+		      "  advice: 7\n"
 		      "\n"
 		      "7\n"
 		      "\n"
 		      "finding\n"
 		      "\n"
+		      "finding\n"
+		      "  kind: {}\n"
+		      "\n"
+		      "finding\n"
+		      "\n"
 		      "limits: pids ?/?, threads ?/?\n");
-	/* nested members come out as ASCII-only JSON */
-	assert_render(render_doctor,
-		      "{\"ok\":true,\"findings\":[{\"kind\":\"x\",\"n\":{\"k\":\"\\u009b\"}}]}",
-		      "x\n  n: {\"k\":\"\\u009B\"}\n");
-	assert_refused(render_doctor, "{\"ok\":true}");
-	assert_refused(render_doctor, "{\"ok\":true,\"findings\":{}}");
 }
 
 static void
@@ -656,9 +817,13 @@ main(void)
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_ps_tree),
+		cmocka_unit_test(test_ps_findings_and_threads),
+		cmocka_unit_test(test_ps_thread_rows_bounded),
 		cmocka_unit_test(test_ps_cycles_and_odd_shapes),
 		cmocka_unit_test(test_ps_deep_chain),
-		cmocka_unit_test(test_doctor),
+		cmocka_unit_test(test_doctor_no_findings),
+		cmocka_unit_test(test_doctor_kinds),
+		cmocka_unit_test(test_doctor_unknown_and_odd_members),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_log_and_metrics),
 	};
