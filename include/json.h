@@ -41,7 +41,7 @@ void json_strn(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, long long v);
 void json_double(struct json *j, double v); /* 3 decimals; NaN/inf → null */
 void json_bool(struct json *j, bool v);
-void json_null(struct json *j);
+void json_write_null(struct json *j); /* not json_null: jansson has that name */
 
 /* Append '\n' and return the text (owned by J), or NULL when out of memory. */
 const char *json_finish(struct json *j, size_t *len);

@@ -58,7 +58,7 @@ json_last_exit(struct json *j, const struct service *svc)
 	int st = svc->last_status;
 
 	if (!svc->has_last_exit) {
-		json_null(j);
+		json_write_null(j);
 		return;
 	}
 	json_obj_begin(j);
@@ -66,12 +66,12 @@ json_last_exit(struct json *j, const struct service *svc)
 	if (WIFEXITED(st))
 		json_int(j, WEXITSTATUS(st));
 	else
-		json_null(j);
+		json_write_null(j);
 	json_key(j, "signal");
 	if (WIFSIGNALED(st))
 		json_str(j, sig_name(WTERMSIG(st), name, sizeof(name)));
 	else
-		json_null(j);
+		json_write_null(j);
 	json_obj_end(j);
 }
 
@@ -87,7 +87,7 @@ json_service(struct json *j, struct sexton *sx, const struct service *svc)
 	if (svc->pid > 0)
 		json_int(j, svc->pid);
 	else
-		json_null(j);
+		json_write_null(j);
 	json_key(j, "ready");
 	json_bool(j, svc_is_up(svc));
 	json_key(j, "restarts");

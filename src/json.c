@@ -170,7 +170,7 @@ void
 json_str(struct json *j, const char *s)
 {
 	if (!s) {
-		json_null(j);
+		json_write_null(j);
 		return;
 	}
 	json_strn(j, s, strlen(s));
@@ -191,7 +191,7 @@ json_double(struct json *j, double v)
 	char b[40];
 
 	if (!isfinite(v)) {
-		json_null(j);
+		json_write_null(j);
 		return;
 	}
 	sep(j);
@@ -206,7 +206,7 @@ json_bool(struct json *j, bool v)
 }
 
 void
-json_null(struct json *j)
+json_write_null(struct json *j)
 {
 	sep(j);
 	put(j, "null", 4);

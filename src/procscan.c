@@ -241,7 +241,7 @@ read_threads(struct proc_snapshot *s, int piddir, struct proc_info *p, unsigned 
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9' || strlen(de->d_name) > 16)
 			continue;
-		snprintf(name, sizeof(name), "%s/stat", de->d_name);
+		snprintf(name, sizeof(name), "%.16s/stat", de->d_name);
 		if (read_stat(dirfd(d), name, &st) < 0)
 			continue;
 		if (!(t = new_thread(s))) {
@@ -252,7 +252,7 @@ read_threads(struct proc_snapshot *s, int piddir, struct proc_info *p, unsigned 
 		t->state = st.state;
 		t->start = st.start;
 		if (wants_wchan(st.state, flags)) {
-			snprintf(name, sizeof(name), "%s/wchan", de->d_name);
+			snprintf(name, sizeof(name), "%.16s/wchan", de->d_name);
 			read_wchan(dirfd(d), name, t->wchan, sizeof(t->wchan));
 		}
 		p->nthreads++;

@@ -26,15 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/*
- * diagfmt.h brings sexton's JSON writer (json.h), whose json_null() has
- * the name of jansson's: both cannot be declared in one file. Nothing here
- * calls the writer's, so its declaration is renamed out of the way.
- */
-#define json_null sexton_json_null_unused
 #include "diagfmt.h"
-#undef json_null
-
 #include "sextonctl_render.h"
 #include "signames.h"
 

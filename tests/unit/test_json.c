@@ -34,7 +34,7 @@ test_structure_and_commas(void **state)
 	json_key(&j, "b");
 	json_arr_begin(&j);
 	json_bool(&j, true);
-	json_null(&j);
+	json_write_null(&j);
 	json_str(&j, NULL);
 	json_obj_begin(&j);
 	json_obj_end(&j);
