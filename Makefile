@@ -122,7 +122,7 @@ check: deps-test
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
 
-run: all
+run: all $(FIX_BIN)
 	unshare --pid --fork --mount-proc build/sexton -v -c conf/demo.conf
 
 # Fully static (glibc; sexton calls no NSS function), stripped.
@@ -142,6 +142,7 @@ build/sextonctl-static: $(CTL_SRC) $(CTL_SHARED:build/obj/%.o=src/%.c)
 bench: all build/sexton-static $(FIX_BIN) $(BENCH_BIN)
 	@scripts/ensure-deps bench
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/doctor.py
 
 clean:
 	rm -rf build

@@ -157,6 +157,15 @@ class Fixture:
         p, self.proc = self.proc, None
         if p is None:
             return
+        # no second Ctrl-C or SIGTERM may leave the threads behind
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._kill(p)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    @staticmethod
+    def _kill(p):
         if p.poll() is None:
             try:
                 os.kill(p.pid, signal.SIGKILL)
