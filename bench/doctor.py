@@ -154,13 +154,12 @@ class Fixture:
 
     def stop(self):
         """SIGKILL and reap; safe to call twice or before start."""
-        p, self.proc = self.proc, None
-        if p is None:
-            return
         # no second Ctrl-C or SIGTERM may leave the threads behind
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            self._kill(p)
+            p, self.proc = self.proc, None
+            if p is not None:
+                self._kill(p)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
@@ -203,6 +202,37 @@ def run_doctor(ctl, capture=False):
     return r
 
 
+def dz_census(skip_pid=None):
+    """The tasks in D or Z right now: the ones that make doctor --all sample
+    again (5 scans 125 ms apart) instead of answering after one scan.
+    Untimed, between runs; racy by nature (a zombie may come and go between
+    this and the doctor run). The fixture's threads sleep in pause(): only
+    its main thread is read."""
+    out = []
+    for e in os.scandir("/proc"):
+        if not e.name.isdigit():
+            continue
+        if e.name == str(skip_pid):
+            tids = [e.name]
+        else:
+            try:
+                tids = os.listdir(f"/proc/{e.name}/task")
+            except OSError:
+                continue
+        for t in tids:
+            try:
+                with open(f"/proc/{e.name}/task/{t}/stat", "rb") as f:
+                    st = f.read()
+            except OSError:
+                continue
+            r = st.rfind(b")")
+            state = st[r + 2:r + 3].decode(errors="replace")
+            if state in ("D", "Z"):
+                comm = st[st.find(b"(") + 1:r].decode(errors="replace")
+                out.append(f"{comm}:{state}")
+    return out
+
+
 def timed(fn):
     t0 = time.perf_counter()
     r = fn()
@@ -229,18 +259,20 @@ def task_counts(ctl):
             "doctor_findings": len(findings), "doctor_finding_kinds": kinds}
 
 
-def measure(ctl, runs, warmup):
+def measure(ctl, runs, warmup, fixture_pid=None):
     for _ in range(warmup):
         run_ps()
         run_doctor(ctl)
-    ps, doc, exits = [], [], []
+    case = {"ps_ms": [], "doctor_ms": [], "doctor_exits": [], "dz_before_doctor": []}
     for i in range(runs):
         ms, _ = timed(run_ps)
-        ps.append(ms)
+        case["ps_ms"].append(ms)
+        case["dz_before_doctor"].append(dz_census(fixture_pid))
         ms, rc = timed(lambda: run_doctor(ctl))
-        doc.append(ms)
-        exits.append(rc)
-    return ps, doc, exits
+        case["doctor_ms"].append(ms)
+        case["doctor_exits"].append(rc)
+    case["summary"] = summarize(case["ps_ms"], case["doctor_ms"])
+    return case
 
 
 def summarize(ps, doc):
@@ -277,7 +309,17 @@ def markdown(res):
     loaded = res["cases"][-1]
     r = loaded["summary"]["ratio"]
     met = "met" if r >= TARGET else "**not met**"
+    notes = []
+    for c in res["cases"]:
+        n = len(c["doctor_ms"])
+        dz = sum(1 for x in c["dz_before_doctor"] if x)
+        notes.append(f"{c['short']}: exit 1 (findings) in "
+                     f"{c['doctor_exits'].count(1)}/{n} runs, a D or Z task on the machine "
+                     f"just before {dz}/{n}")
     out += ["",
+            "doctor --all scans 4 more times, 125 ms apart, when any task is in D or Z: "
+            + "; ".join(notes) + ".",
+            "",
             f"threads: tasks seen, `ps` lines / doctor's `limits.threads`. "
             f"Target (doctor --all ≥ {TARGET:g}× faster than ps with "
             f"{res['fixture']['threads']:,} threads): {met} ({r:.2f}×).", ""]
@@ -335,20 +377,19 @@ def main():
         res["limits"] = check_limits(nthreads)
 
         log(f"baseline (no fixture): {warmup} warm-ups + {runs} runs each")
-        ps, doc, exits = measure(ctl, runs, warmup)
-        res["cases"].append({"name": "baseline (system as is)", "fixture_threads": 0,
-                             "ps_ms": ps, "doctor_ms": doc, "doctor_exits": exits,
-                             "counts": task_counts(ctl), "summary": summarize(ps, doc)})
+        case = measure(ctl, runs, warmup)
+        case.update(name="baseline (system as is)", short="baseline", fixture_threads=0, counts=task_counts(ctl))
+        res["cases"].append(case)
 
         res["fixture"].update(fixture.start())
         log(f"{nthreads} threads: {warmup} warm-ups + {runs} runs each")
-        ps, doc, exits = measure(ctl, runs, warmup)
+        case = measure(ctl, runs, warmup, res["fixture"]["pid"])
         counts = task_counts(ctl)
         if status_field(res["fixture"]["pid"], "Threads") != str(nthreads):
             raise BenchError("the fixture lost threads during the runs")
-        res["cases"].append({"name": f"+ {nthreads:,} threads", "fixture_threads": nthreads,
-                             "ps_ms": ps, "doctor_ms": doc, "doctor_exits": exits,
-                             "counts": counts, "summary": summarize(ps, doc)})
+        case.update(name=f"+ {nthreads:,} threads", short=f"+ {nthreads:,}",
+                    fixture_threads=nthreads, counts=counts)
+        res["cases"].append(case)
         for who, seen in (("ps", counts["ps_tasks"]), ("doctor", counts["doctor_threads"])):
             if seen is None or seen < nthreads:
                 log(f"WARNING: {who} saw {seen} tasks, fewer than the fixture's {nthreads}")
