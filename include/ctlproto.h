@@ -56,6 +56,7 @@ bool ctl_read_only(enum ctl_cmd cmd);
 struct ctl_opts {
 	bool no_wait; /* --no-wait */
 	bool follow;  /* -f */
+	bool rows;    /* --rows (status): rows of values, not objects */
 	long lines;   /* -n N (log); default 50 */
 	double timeout; /* --timeout S (wait); 0 = none */
 	const char *names[CTL_MAX_WORDS];

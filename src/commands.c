@@ -148,6 +148,69 @@ get_opts(struct ctl_client *cl, struct ctl_opts *o)
 	return false;
 }
 
+/*
+ * status --rows: the same values as arrays in the order of "columns".
+ * A client builds no hash table per service: sextonctl's table of 1000
+ * services parses in half the time (PROTOCOL.md).
+ */
+static const char *const row_columns[] = { "name",	   "state",	  "pid",
+					   "ready",	   "restarts",	  "uptime_s",
+					   "last_code",	   "last_signal", "status_text",
+					   "reason" };
+
+static void
+json_service_row(struct json *j, struct sexton *sx, const struct service *svc)
+{
+	char name[16];
+	int st = svc->last_status;
+
+	json_arr_begin(j);
+	json_str(j, svc->name);
+	json_str(j, svc_state_name(svc->state));
+	if (svc->pid > 0)
+		json_int(j, svc->pid);
+	else
+		json_write_null(j);
+	json_bool(j, svc_is_up(svc));
+	json_int(j, svc->restarts);
+	json_double(j, now(sx) - svc->state_since);
+	if (svc->has_last_exit && WIFEXITED(st))
+		json_int(j, WEXITSTATUS(st));
+	else
+		json_write_null(j);
+	if (svc->has_last_exit && WIFSIGNALED(st))
+		json_str(j, sig_name(WTERMSIG(st), name, sizeof(name)));
+	else
+		json_write_null(j);
+	json_str(j, svc->status_text);
+	json_str(j, svc->reason);
+	json_arr_end(j);
+}
+
+static void
+json_service_rows(struct json *j, struct sexton *sx, const struct ctl_opts *o)
+{
+	size_t i;
+	int k;
+
+	json_key(j, "columns");
+	json_arr_begin(j);
+	for (i = 0; i < sizeof(row_columns) / sizeof(*row_columns); i++)
+		json_str(j, row_columns[i]);
+	json_arr_end(j);
+	json_key(j, "rows");
+	json_arr_begin(j);
+	if (o->nnames) {
+		for (k = 0; k < o->nnames; k++)
+			json_service_row(j, sx, sup_find(&sx->sup, o->names[k]));
+	} else if (sx->have_services) {
+		for (i = 0; i < sx->sup.nsvcs; i++)
+			if (!sx->sup.svcs[i]->removed)
+				json_service_row(j, sx, sx->sup.svcs[i]);
+	}
+	json_arr_end(j);
+}
+
 static void
 cmd_status(struct sexton *sx, struct ctl_client *cl)
 {
@@ -158,7 +221,10 @@ cmd_status(struct sexton *sx, struct ctl_client *cl)
 		return;
 	json_init(&j);
 	json_obj_begin(&j);
-	json_services(&j, sx, &o);
+	if (o.rows)
+		json_service_rows(&j, sx, &o);
+	else
+		json_services(&j, sx, &o);
 	json_obj_end(&j);
 	send_json(cl, &j, true);
 }

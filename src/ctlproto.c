@@ -114,6 +114,8 @@ ctl_parse_opts(const struct ctl_request *req, struct ctl_opts *o, const char **e
 			o->no_wait = true;
 		} else if (strcmp(a, "-f") == 0) {
 			o->follow = true;
+		} else if (strcmp(a, "--rows") == 0) {
+			o->rows = true;
 		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--timeout") == 0) {
 			if (i + 1 >= req->argc || parse_number(req->argv[i + 1], &v) < 0) {
 				*err = a[1] == 'n' ? "-n needs a number" : "--timeout needs seconds";

@@ -216,7 +216,9 @@ parse_status(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		if (req_name(ctl, argv[i]) < 0)
 			return -EINVAL;
-	return 0;
+	/* The table needs no objects: rows parse in half the time. --json
+	 * prints the documented object form. */
+	return ctl->json ? 0 : req_add(ctl, "--rows");
 }
 
 /* start, stop, restart: NAME... [--no-wait] */

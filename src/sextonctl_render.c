@@ -427,19 +427,112 @@ state_color(const char *state, size_t len)
 	return NULL;
 }
 
+/*
+ * One service's values, from an object of "services" (start, stop, status
+ * --json) or from a row of "rows" (status --rows, which parses faster: no
+ * hash table per service). NULL where a value is missing.
+ */
+struct svc_view {
+	const json_t *name, *state, *pid, *ready, *restarts, *uptime, *code, *signal, *text,
+		*reason;
+};
+
+static void
+view_of_object(struct svc_view *v, const json_t *svc)
+{
+	const json_t *last = json_object_get(svc, "last_exit");
+
+	v->name = json_object_get(svc, "name");
+	v->state = json_object_get(svc, "state");
+	v->pid = json_object_get(svc, "pid");
+	v->ready = json_object_get(svc, "ready");
+	v->restarts = json_object_get(svc, "restarts");
+	v->uptime = json_object_get(svc, "uptime_s");
+	v->code = json_object_get(last, "code");
+	v->signal = json_object_get(last, "signal");
+	v->text = json_object_get(svc, "status_text");
+	v->reason = json_object_get(svc, "reason");
+}
+
+/* The columns of status --rows, in struct svc_view's order. */
+static const char *const view_columns[] = { "name",	   "state",	  "pid",
+					    "ready",	   "restarts",	  "uptime_s",
+					    "last_code",   "last_signal", "status_text",
+					    "reason" };
+#define VIEW_COLUMNS (sizeof(view_columns) / sizeof(*view_columns))
+
+/* Where each of view_columns is in a row, from the answer's "columns"
+ * (so the daemon may add or reorder them); SIZE_MAX when absent. */
+static void
+row_layout(const json_t *columns, size_t *at)
+{
+	const json_t *c;
+	size_t i, k;
+
+	for (k = 0; k < VIEW_COLUMNS; k++)
+		at[k] = SIZE_MAX;
+	json_array_foreach(columns, i, c)
+		for (k = 0; k < VIEW_COLUMNS; k++)
+			if (json_is_string(c) && strcmp(json_string_value(c), view_columns[k]) == 0)
+				at[k] = i;
+}
+
+static void
+view_of_row(struct svc_view *v, const json_t *row, const size_t *at)
+{
+	const json_t **slot[VIEW_COLUMNS] = { &v->name,	    &v->state,	&v->pid,  &v->ready,
+					      &v->restarts, &v->uptime, &v->code, &v->signal,
+					      &v->text,	    &v->reason };
+	size_t k;
+
+	for (k = 0; k < VIEW_COLUMNS; k++)
+		*slot[k] = at[k] == SIZE_MAX ? NULL : json_array_get(row, at[k]);
+}
+
+static const char *
+val_str(const json_t *v, size_t *len)
+{
+	*len = json_is_string(v) ? json_string_length(v) : 0;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void
+table_put_value(struct table *t, size_t col, const json_t *v, const char *dflt)
+{
+	size_t len;
+	const char *s = val_str(v, &len);
+
+	if (s && len)
+		table_put(t, col, s, len);
+	else
+		table_puts(t, col, dflt);
+}
+
+static void
+table_put_intv(struct table *t, size_t col, const json_t *v)
+{
+	char buf[32];
+
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		table_puts(t, col, buf);
+	} else {
+		table_puts(t, col, "-");
+	}
+}
+
 /* How a failed service without a reason last ended. */
 static void
-put_last_exit(struct table *t, size_t col, const json_t *last)
+put_last_exit(struct table *t, size_t col, const struct svc_view *v)
 {
 	char buf[48];
 	const char *sig;
-	long long code;
 	size_t len;
 
-	if (get_int(last, "code", &code)) {
-		snprintf(buf, sizeof(buf), "exited %lld", code);
+	if (json_is_integer(v->code)) {
+		snprintf(buf, sizeof(buf), "exited %lld", (long long)json_integer_value(v->code));
 		table_puts(t, col, buf);
-	} else if ((sig = get_str(last, "signal", &len)) && len) {
+	} else if ((sig = val_str(v->signal, &len)) && len) {
 		table_puts(t, col, "killed by SIG");
 		table_put(t, col, sig, len);
 	}
@@ -447,42 +540,65 @@ put_last_exit(struct table *t, size_t col, const json_t *last)
 
 /* STATUS: the reason a service failed or is blocked, else its status text. */
 static void
-put_status(struct table *t, size_t col, const json_t *svc, bool failed)
+put_status(struct table *t, size_t col, const struct svc_view *v, bool failed)
 {
 	size_t rlen = 0, tlen = 0;
-	const char *reason = get_str(svc, "reason", &rlen);
-	const char *text = get_str(svc, "status_text", &tlen);
+	const char *reason = val_str(v->reason, &rlen);
+	const char *text = val_str(v->text, &tlen);
 
 	if (reason && rlen && (failed || !text || !tlen))
 		table_put(t, col, reason, rlen);
 	else if (text && tlen)
 		table_put(t, col, text, tlen);
 	else if (failed)
-		put_last_exit(t, col, json_object_get(svc, "last_exit"));
+		put_last_exit(t, col, v);
 }
 
 static void
-service_row(struct table *t, const json_t *svc, bool color)
+service_row(struct table *t, const struct svc_view *v, bool color)
 {
-	const json_t *uptime = json_object_get(svc, "uptime_s");
-	const json_t *ready = json_object_get(svc, "ready");
 	const char *state;
 	char buf[32];
 	size_t len = 0;
 
 	table_row(t);
-	table_put_member(t, 0, svc, "name", "?");
-	state = get_str(svc, "state", &len);
-	table_put_member(t, 1, svc, "state", "?");
+	table_put_value(t, 0, v->name, "?");
+	state = val_str(v->state, &len);
+	table_put_value(t, 1, v->state, "?");
 	if (color)
 		table_color(t, 1, state_color(state, len));
-	table_put_int(t, 2, svc, "pid");
-	table_puts(t, 3, json_is_number(uptime)
-				 ? render_duration(buf, sizeof(buf), json_number_value(uptime))
+	table_put_intv(t, 2, v->pid);
+	table_puts(t, 3, json_is_number(v->uptime)
+				 ? render_duration(buf, sizeof(buf), json_number_value(v->uptime))
 				 : "-");
-	table_put_int(t, 4, svc, "restarts");
-	table_puts(t, 5, json_is_true(ready) ? "yes" : json_is_false(ready) ? "no" : "-");
-	put_status(t, 6, svc, str_is(state, len, "failed"));
+	table_put_intv(t, 4, v->restarts);
+	table_puts(t, 5, json_is_true(v->ready) ? "yes" : json_is_false(v->ready) ? "no" : "-");
+	put_status(t, 6, v, str_is(state, len, "failed"));
+}
+
+/* Every element of ARR is of the kind IS tests for. */
+static bool
+all_are(const json_t *arr, int (*is)(const json_t *))
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach(arr, i, x)
+		if (!is(x))
+			return false;
+	return true;
+}
+
+static int
+is_object(const json_t *x)
+{
+	return json_is_object(x);
+}
+
+static int
+is_array(const json_t *x)
+{
+	return json_is_array(x);
 }
 
 int
@@ -491,19 +607,28 @@ render_services(FILE *out, const json_t *doc, bool color)
 	static const char *const headers[] = { "NAME",	   "STATE", "PID",   "UPTIME",
 						"RESTARTS", "READY", "STATUS" };
 	const json_t *services = json_object_get(doc, "services");
-	const json_t *svc;
+	const json_t *rows = json_object_get(doc, "rows");
+	const json_t *x;
+	size_t i, at[VIEW_COLUMNS];
+	struct svc_view v;
 	struct table t;
-	size_t i;
 	int r;
 
-	if (!json_is_array(services))
-		return -EINVAL;
-	json_array_foreach(services, i, svc)
-		if (!json_is_object(svc))
+	if (json_is_array(rows) && json_is_array(json_object_get(doc, "columns"))) {
+		if (!all_are(rows, is_array))
 			return -EINVAL;
+		row_layout(json_object_get(doc, "columns"), at);
+	} else if (!json_is_array(services) || !all_are(services, is_object)) {
+		return -EINVAL;
+	}
 	table_init(&t, 7);
-	json_array_foreach(services, i, svc)
-		service_row(&t, svc, color);
+	json_array_foreach(json_is_array(rows) ? rows : services, i, x) {
+		if (json_is_array(rows))
+			view_of_row(&v, x, at);
+		else
+			view_of_object(&v, x);
+		service_row(&t, &v, color);
+	}
 	r = table_print(out, &t, headers);
 	table_free(&t);
 	return r;

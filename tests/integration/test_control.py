@@ -433,3 +433,23 @@ def test_wrapper_not_pid1_makes_no_default_socket(run, tmp_path):
     wait_for(lambda: sock.exists(), what="socket on request")
     assert r.wait() == 0
     assert not sock.exists()
+
+
+def test_status_rows_carry_the_same_values_as_objects(ctl):
+    """status --rows (what sextonctl draws its table from) is the object
+    form as arrays, in the order of "columns"."""
+    d = ctl()
+    objs = one(d.sock, "status")["services"]
+    doc = one(d.sock, "status --rows")
+    cols = doc["columns"]
+    assert cols == ["name", "state", "pid", "ready", "restarts", "uptime_s", "last_code",
+                    "last_signal", "status_text", "reason"]
+    assert len(doc["rows"]) == len(objs) == 2
+    for obj, row in zip(objs, doc["rows"]):
+        r = dict(zip(cols, row))
+        for k in ("name", "state", "pid", "ready", "restarts", "status_text", "reason"):
+            assert r[k] == obj[k], k
+        assert abs(r["uptime_s"] - obj["uptime_s"]) < 1
+        last = obj["last_exit"] or {}
+        assert r["last_code"] == last.get("code") and r["last_signal"] == last.get("signal")
+    assert one(d.sock, "status web --rows")["rows"][0][0] == "web"

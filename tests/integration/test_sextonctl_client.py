@@ -28,6 +28,12 @@ LONG = {"name": "a-rather-long-service-name", "state": "failed", "pid": None, "r
         "restarts": 7, "uptime_s": 3, "last_exit": {"code": 1, "signal": None},
         "status_text": "", "reason": "exec: No such file or directory"}
 STATUS = {"services": [WEB, LONG]}
+# status --rows: what sextonctl asks for to draw the table (PROTOCOL.md)
+ROWS = {"columns": ["name", "state", "pid", "ready", "restarts", "uptime_s", "last_code",
+                    "last_signal", "status_text", "reason"],
+        "rows": [["web", "running", 42, True, 0, 725.2, None, None, "serving", ""],
+                 ["a-rather-long-service-name", "failed", None, False, 7, 3, 1, None, "",
+                  "exec: No such file or directory"]]}
 
 
 def clean_env(**extra):
@@ -199,12 +205,15 @@ def test_permission_denied_on_connect_exits_2(fake, sockdir):
 
 # ---- against the fake daemon ---------------------------------------------------
 
-def test_status_table(fake):
-    server = fake({"status": STATUS})
+@pytest.mark.parametrize("doc", [ROWS, STATUS], ids=["rows", "objects"])
+def test_status_table(fake, doc):
+    """The table from status --rows, and from the object form (which start,
+    stop and restart answer with): the same."""
+    server = fake({"status": doc})
     p = ctl("status", sock=server.path)
     assert p.returncode == 0, p.err
     assert p.err == ""
-    assert server.requests == ["status"]
+    assert server.requests == ["status --rows"]
     header, *rows = p.out.splitlines()
     assert header.split() == ["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "READY", "STATUS"]
     assert table_columns(rows[0], header) == ["web", "running", "42", "12m5s", "0", "yes",
@@ -228,7 +237,7 @@ def test_status_json_is_the_document_as_sent(fake):
 
 
 def test_requests_are_words_joined_by_spaces(fake):
-    server = fake({w: {"services": []} for w in ("start", "stop", "restart")} |
+    server = fake({w: {"services": []} for w in ("start", "stop", "restart", "status")} |
                   {"signal": {"name": "web", "signal": "HUP"}, "wait": {"name": "web",
                    "ready": True}, "log": {"name": "web", "lines": []}})
     for args, want in [
@@ -238,6 +247,9 @@ def test_requests_are_words_joined_by_spaces(fake):
         (["signal", "web", "sighup"], "signal web HUP"),
         (["signal", "web", "9"], "signal web KILL"),
         (["signal", "web", "SIGRTMIN+2"], "signal web RTMIN+2"),
+        (["status"], "status --rows"),
+        (["status", "web", "db"], "status web db --rows"),
+        (["--json", "status", "web"], "status web"),
         (["wait", "web"], "wait web"),
         (["wait", "web", "--timeout", "2.5"], "wait web --timeout 2.5"),
         (["wait", "--timeout=3", "web"], "wait web --timeout 3"),
@@ -565,7 +577,7 @@ def test_any_shape_never_crashes(fake):
 def test_hostile_strings_reach_no_terminal(fake):
     evil = "x\u001b]0;pwned\u0007\u001b[2J\r\n\u009b31m"
     server = fake({"status": {"services": [dict(WEB, name=evil, status_text=evil)]},
-                   "status web": {"error": evil, "code": 2}})
+                   "status web --rows": {"error": evil, "code": 2}})
     p = ctl("status", sock=server.path)
     assert p.returncode == 0
     assert not any(c in p.out for c in "\u001b\u0007\r\u009b")

@@ -177,6 +177,30 @@ test_status_table_aligned(void **state)
 		      "a-rather-long-service-name  stopped  -    1d1h    12345     no\n");
 }
 
+/* status --rows: the same table, columns found by name (any order, extra
+ * ones ignored, missing ones shown as unknown), odd rows refused. */
+static void
+test_status_rows(void **state)
+{
+	(void)state;
+	assert_render(services_plain,
+		      "{\"columns\":[\"name\",\"state\",\"pid\",\"ready\",\"restarts\","
+		      "\"uptime_s\",\"last_code\",\"last_signal\",\"status_text\",\"reason\"],"
+		      "\"rows\":[[\"web\",\"running\",42,true,0,12.5,null,null,\"serving\",\"\"],"
+		      "[\"b\",\"failed\",null,false,1,5,null,\"KILL\",\"\",\"\"]]}",
+		      "NAME  STATE    PID  UPTIME  RESTARTS  READY  STATUS\n"
+		      "web   running  42   12s     0         yes    serving\n"
+		      "b     failed   -    5s      1         no     killed by SIGKILL\n");
+	assert_render(services_plain,
+		      "{\"columns\":[\"future\",\"state\",\"name\",\"last_code\"],"
+		      "\"rows\":[[1,\"failed\",\"x\",3],[]]}",
+		      "NAME  STATE   PID  UPTIME  RESTARTS  READY  STATUS\n"
+		      "x     failed  -    -       -         -      exited 3\n"
+		      "?     ?       -    -       -         -\n");
+	assert_refused(services_plain, "{\"columns\":[\"name\"],\"rows\":[[\"a\"],{}]}");
+	assert_refused(services_plain, "{\"columns\":5,\"rows\":[[\"a\"]]}");
+}
+
 static void
 test_status_failed_shows_reason_or_exit(void **state)
 {
@@ -803,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_duration_edges),
 		cmocka_unit_test(test_duration_not_a_duration),
 		cmocka_unit_test(test_status_table_aligned),
+		cmocka_unit_test(test_status_rows),
 		cmocka_unit_test(test_status_failed_shows_reason_or_exit),
 		cmocka_unit_test(test_status_empty),
 		cmocka_unit_test(test_status_missing_and_wrong_members),
