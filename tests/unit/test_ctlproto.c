@@ -123,6 +123,10 @@ test_options(void **state)
 	assert_int_equal(ctl_parse_opts(&req, &o, &err), 0);
 	assert_true(o.no_wait);
 	assert_int_equal(o.nnames, 2);
+	assert_int_equal(parse("status web --rows"), 0);
+	assert_int_equal(ctl_parse_opts(&req, &o, &err), 0);
+	assert_true(o.rows);
+	assert_int_equal(o.nnames, 1);
 	assert_int_equal(parse("log web -n"), 0);
 	assert_int_equal(ctl_parse_opts(&req, &o, &err), -1);
 	assert_int_equal(parse("log web -n -3"), 0);
