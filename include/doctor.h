@@ -17,6 +17,9 @@
 
 #include "diag.h"
 
+/* A report this fresh answers a new request without a new scan. */
+#define DOCTOR_REUSE_S 0.2
+
 struct doctor;
 
 /* An on-demand run is over: R holds its findings, limits included. */
@@ -29,6 +32,8 @@ struct doctor {
 
 	struct proc_snapshot run_snap; /* on-demand run, reused */
 	struct diag_report report;     /* its result */
+	bool have_report;
+	double report_at;
 	ev_timer sample_timer;
 	int samples_done;
 	bool running, log_when_done;
@@ -48,7 +53,8 @@ void doctor_init(struct doctor *d, struct ev_loop *loop, doctor_done_fn *done,
 void doctor_configure(struct doctor *d, double watch_interval, double hung_threshold);
 
 /* Start an on-demand run, or join the one under way. done() follows, at
- * once when nothing is in D or Z; LOG writes the report to the log too. */
+ * once when nothing is in D or Z (or the last report is younger than
+ * DOCTOR_REUSE_S); LOG writes the report to the log too. */
 void doctor_request(struct doctor *d, bool log);
 
 /* Write every task of ours that is still alive AFTER seconds after SIGKILL

@@ -50,6 +50,20 @@ log_findings(const struct diag_report *r, int level, const char *prefix, bool on
 
 /* ---- on demand ------------------------------------------------------------------- */
 
+/* The report to whoever waits for it: the log (SIGUSR1), parked clients. */
+static void
+publish(struct doctor *d)
+{
+	if (d->log_when_done) {
+		d->log_when_done = false;
+		if (d->report.n == 0)
+			log_info("doctor: no findings (%ld processes, %ld threads on the system)",
+				 d->report.limits.pids, d->report.limits.threads);
+		log_findings(&d->report, LOG_WARN, "doctor: ", false);
+	}
+	d->done(d, &d->report);
+}
+
 static void
 finish_run(struct doctor *d)
 {
@@ -63,14 +77,9 @@ finish_run(struct doctor *d)
 	diag_check_limits(&d->report);
 	diag_enrich(&d->report);
 	d->running = false;
-	if (d->log_when_done) {
-		d->log_when_done = false;
-		if (d->report.n == 0)
-			log_info("doctor: no findings (%ld processes, %ld threads on the system)",
-				 d->report.limits.pids, d->report.limits.threads);
-		log_findings(&d->report, LOG_WARN, "doctor: ", false);
-	}
-	d->done(d, &d->report);
+	d->have_report = true;
+	d->report_at = ev_now(d->loop);
+	publish(d);
 }
 
 static void
@@ -93,6 +102,12 @@ doctor_request(struct doctor *d, bool log)
 	d->log_when_done |= log;
 	if (d->running)
 		return;
+	/* A client asking again and again gets the last report: scanning
+	 * /proc for each request would let it keep PID 1 busy. */
+	if (d->have_report && ev_now(d->loop) - d->report_at < DOCTOR_REUSE_S) {
+		publish(d);
+		return;
+	}
 	rc = procscan(&d->run_snap, PROCSCAN_THREADS);
 	if (rc == 0)
 		rc = diag_history_update(&d->hist, &d->run_snap, ev_now(d->loop));
