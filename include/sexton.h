@@ -61,6 +61,9 @@ struct sexton {
 	struct control ctl;
 	bool have_ctl;
 	struct doctor doc;
+	char *ps_answer; /* the last ps answer, reused for PS_REUSE_S */
+	size_t ps_answer_len;
+	double ps_answer_at;
 	const char *config_path; /* for reload; NULL without a configuration */
 	const char *etc_dir;
 

@@ -587,16 +587,26 @@ json_process(struct json *j, const struct proc_snapshot *snap, const struct proc
 	json_obj_end(j);
 }
 
+/* ps answers younger than this are sent again rather than made anew: a
+ * client asking in a loop cannot keep PID 1 scanning /proc. */
+#define PS_REUSE_S 0.2
+
 static void
 cmd_ps(struct sexton *sx, struct ctl_client *cl)
 {
 	struct proc_snapshot snap = { 0 };
 	struct diag_report r = { 0 };
 	const struct proc_info *p;
+	const char *text;
 	struct json j;
-	size_t i;
-	int rc = procscan(&snap, PROCSCAN_THREADS | PROCSCAN_WCHAN_ALL);
+	size_t i, len;
+	int rc;
 
+	if (sx->ps_answer && now(sx) - sx->ps_answer_at < PS_REUSE_S) {
+		ctl_reply(cl, sx->ps_answer, sx->ps_answer_len, true);
+		return;
+	}
+	rc = procscan(&snap, PROCSCAN_THREADS | PROCSCAN_WCHAN_ALL);
 	if (rc < 0) {
 		ctl_error(cl, 1, "ps: cannot read /proc: %s", strerror(-rc));
 		return;
@@ -615,7 +625,19 @@ cmd_ps(struct sexton *sx, struct ctl_client *cl)
 	json_obj_end(&j);
 	diag_report_free(&r);
 	procscan_free(&snap);
-	send_json(cl, &j, true);
+	text = json_finish(&j, &len);
+	free(sx->ps_answer);
+	sx->ps_answer = text ? malloc(len) : NULL;
+	if (sx->ps_answer) {
+		memcpy(sx->ps_answer, text, len);
+		sx->ps_answer_len = len;
+		sx->ps_answer_at = now(sx);
+	}
+	if (text)
+		ctl_reply(cl, text, len, true);
+	else
+		ctl_error(cl, 1, "out of memory");
+	json_free(&j);
 }
 
 static void

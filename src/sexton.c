@@ -512,6 +512,7 @@ sx_destroy(struct sexton *sx)
 {
 	if (sx->have_ctl)
 		ctl_close(&sx->ctl);
+	free(sx->ps_answer);
 	if (sx->have_services) {
 		struct out_sink *sink = sx->sup.sink;
 

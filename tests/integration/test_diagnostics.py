@@ -442,3 +442,22 @@ def test_doctor_spam_does_not_rescan_proc_each_time(sexton, tmp_path):
         st.wait(timeout=10)
     scans = len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text()))
     assert 1 <= scans <= elapsed / 0.2 + 2, (scans, elapsed)
+
+
+def test_ps_spam_does_not_rescan_proc_each_time(sexton, tmp_path):
+    d = sexton({"db": "sleep 1000"})
+    trace = tmp_path / "strace.out"
+    st = subprocess.Popen(["strace", "-qq", "-e", "trace=openat", "-o", str(trace),
+                           "-p", str(d.sexton_pid)], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: trace.exists(), what="strace to attach")
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        for _ in range(50):
+            assert [p for p in request(d.sock, "ps")["processes"] if p["service"] == "db"]
+        elapsed = time.monotonic() - t0
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(timeout=10)
+    scans = len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text()))
+    assert 1 <= scans <= elapsed / 0.2 + 2, (scans, elapsed)
