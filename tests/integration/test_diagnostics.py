@@ -461,3 +461,34 @@ def test_ps_spam_does_not_rescan_proc_each_time(sexton, tmp_path):
         st.wait(timeout=10)
     scans = len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text()))
     assert 1 <= scans <= elapsed / 0.2 + 2, (scans, elapsed)
+
+
+def test_container_mode_reports_the_unkillable_and_exits_with_the_main_status(
+        daemon, freezer, tmp_path):
+    """The `docker stop` case: the main command is gone, a leftover cannot
+    die. sexton says why before it exits, within stop_timeout +
+    kill_timeout + 1 s, with the main command's status."""
+    script = write_script(tmp_path, "main", "sleep 100000 &\necho $! > " +
+                          str(tmp_path / "bg") + "\nexec sleep 100000")
+    d = daemon("[sexton]\nstop_timeout = 1\nkill_timeout = 1\n", command=[str(script)])
+    bg = tmp_path / "bg"
+    wait_for(lambda: bg.exists() and bg.read_text().strip(), what="the leftover")
+    ns_pid = int(bg.read_text())
+
+    def find():
+        for p in os.listdir("/proc"):
+            if p.isdigit() and _in_namespace_of(int(p), d.sexton_pid) and _ns_pid(p) == ns_pid:
+                return int(p)
+        return None
+
+    freezer.freeze(wait_for(find, what="the leftover's host pid"))
+    main_host = [int(p) for p in os.listdir("/proc") if p.isdigit()
+                 and _in_namespace_of(int(p), d.sexton_pid) and _ns_pid(p) == 2]
+    t0 = time.monotonic()
+    os.kill(main_host[0], signal.SIGUSR1)  # the main command ends (not handled: dies)
+    d.wait_log(r"exiting without them", timeout=10)
+    assert time.monotonic() - t0 < 1 + 1 + 1, d.log()
+    assert re.search(rf"^sexton: stuck: pid {ns_pid} tid {ns_pid} \(sleep\): D in \S+ "
+                     r"for at least 1 s, SIGKILL pending", d.log(), re.M), d.log()
+    freezer.thaw()
+    assert d.wait(timeout=10) == 128 + signal.SIGUSR1
