@@ -103,23 +103,34 @@ json_service(struct json *j, struct sexton *sx, const struct service *svc)
 	json_obj_end(j);
 }
 
+typedef void json_service_fn(struct json *j, struct sexton *sx, const struct service *svc);
+
+/* PUT each service named in O (known to exist), or every configured one,
+ * into the array KEY. */
 static void
-json_services(struct json *j, struct sexton *sx, const struct ctl_opts *o)
+json_listed(struct json *j, const char *key, struct sexton *sx, const struct ctl_opts *o,
+	    json_service_fn *put)
 {
 	size_t i;
 	int k;
 
-	json_key(j, "services");
+	json_key(j, key);
 	json_arr_begin(j);
 	if (o && o->nnames) {
 		for (k = 0; k < o->nnames; k++)
-			json_service(j, sx, sup_find(&sx->sup, o->names[k]));
+			put(j, sx, sup_find(&sx->sup, o->names[k]));
 	} else if (sx->have_services) {
 		for (i = 0; i < sx->sup.nsvcs; i++)
 			if (!sx->sup.svcs[i]->removed)
-				json_service(j, sx, sx->sup.svcs[i]);
+				put(j, sx, sx->sup.svcs[i]);
 	}
 	json_arr_end(j);
+}
+
+static void
+json_services(struct json *j, struct sexton *sx, const struct ctl_opts *o)
+{
+	json_listed(j, "services", sx, o, json_service);
 }
 
 /* Every name must be a service; answers the error itself. */
@@ -191,24 +202,13 @@ static void
 json_service_rows(struct json *j, struct sexton *sx, const struct ctl_opts *o)
 {
 	size_t i;
-	int k;
 
 	json_key(j, "columns");
 	json_arr_begin(j);
 	for (i = 0; i < sizeof(row_columns) / sizeof(*row_columns); i++)
 		json_str(j, row_columns[i]);
 	json_arr_end(j);
-	json_key(j, "rows");
-	json_arr_begin(j);
-	if (o->nnames) {
-		for (k = 0; k < o->nnames; k++)
-			json_service_row(j, sx, sup_find(&sx->sup, o->names[k]));
-	} else if (sx->have_services) {
-		for (i = 0; i < sx->sup.nsvcs; i++)
-			if (!sx->sup.svcs[i]->removed)
-				json_service_row(j, sx, sx->sup.svcs[i]);
-	}
-	json_arr_end(j);
+	json_listed(j, "rows", sx, o, json_service_row);
 }
 
 static void

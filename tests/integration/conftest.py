@@ -1,9 +1,11 @@
 """Harness: run the real sexton binary, usually as PID 1 of a new PID
 namespace (unshare --pid --fork --mount-proc), and look at it from outside."""
+import json
 import os
 import re
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 
@@ -43,6 +45,23 @@ def proc_status(pid):
         key, _, value = line.partition(":")
         out[key] = value.strip()
     return out
+
+
+def control_request(path, line, timeout=5):
+    """Send one request LINE on the control socket at PATH (PROTOCOL.md);
+    the JSON documents of the answer, read until sexton closes."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(str(path))
+    s.sendall(line.encode() + b"\n")
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return [json.loads(l) for l in data.decode().splitlines()]
 
 
 def wait_for(predicate, timeout=5.0, interval=0.01, what="condition"):

@@ -4,9 +4,8 @@ import os
 import pty
 import signal
 import subprocess
-import textwrap
 
-from conftest import PYTHON, SEXTON, UNSHARE
+from conftest import PYTHON, SEXTON
 
 
 def status_fields(text):

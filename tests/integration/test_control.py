@@ -12,22 +12,11 @@ import time
 
 import pytest
 
-from conftest import SEXTON, wait_for, write_script
+from conftest import SEXTON, control_request, wait_for, write_script
 
 
-def request(path, line, timeout=5, uid=None):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(str(path))
-    s.sendall(line.encode() + b"\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    return [json.loads(l) for l in data.decode().splitlines()]
+def request(path, line, timeout=5):
+    return control_request(path, line, timeout)
 
 
 def one(path, line, **kw):

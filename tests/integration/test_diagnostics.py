@@ -12,32 +12,20 @@ import os
 import pathlib
 import re
 import signal
-import socket
 import subprocess
 import time
 import uuid
 
 import pytest
 
-from conftest import FIXTURES, PYTHON, proc_stat, wait_for, write_script
+from conftest import FIXTURES, PYTHON, control_request, proc_stat, wait_for, write_script
 
 SEXTONCTL = os.environ.get("SEXTONCTL_BIN",
                            str(pathlib.Path(__file__).resolve().parents[2] / "build" / "sextonctl"))
 
 
 def request(path, line, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(str(path))
-    s.sendall(line.encode() + b"\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
-    docs = [json.loads(l) for l in data.decode().splitlines()]
+    docs = control_request(path, line, timeout)
     assert len(docs) == 1, docs
     return docs[0]
 
@@ -422,44 +410,46 @@ def test_doctor_all_finds_a_fixture_started_outside_sexton():
         fz.wait()
 
 
+def proc_scans_during(d, tmp_path, action):
+    """How many times sexton opened /proc (a full scan) while ACTION ran,
+    and how long ACTION took (strace attached to sexton)."""
+    trace = tmp_path / "strace.out"
+    st = subprocess.Popen(["strace", "-qq", "-e", "trace=openat", "-o", str(trace),
+                           "-p", str(d.sexton_pid)], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: trace.exists(), what="strace to attach")
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        action()
+        elapsed = time.monotonic() - t0
+    finally:
+        st.send_signal(signal.SIGINT)
+        st.wait(timeout=10)
+    return len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text())), elapsed
+
+
 def test_doctor_spam_does_not_rescan_proc_each_time(sexton, tmp_path):
     """A client asking for doctor in a tight loop gets the last report
     (younger than 0.2 s) instead of a fresh /proc scan per request: it
     cannot keep PID 1 busy scanning."""
     d = sexton({"db": "sleep 1000"})
-    trace = tmp_path / "strace.out"
-    st = subprocess.Popen(["strace", "-qq", "-e", "trace=openat", "-o", str(trace),
-                           "-p", str(d.sexton_pid)], stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: trace.exists(), what="strace to attach")
-        time.sleep(0.3)
-        t0 = time.monotonic()
+
+    def spam():
         for _ in range(50):
             assert request(d.sock, "doctor")["ok"] is True
-        elapsed = time.monotonic() - t0
-    finally:
-        st.send_signal(signal.SIGINT)
-        st.wait(timeout=10)
-    scans = len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text()))
+
+    scans, elapsed = proc_scans_during(d, tmp_path, spam)
     assert 1 <= scans <= elapsed / 0.2 + 2, (scans, elapsed)
 
 
 def test_ps_spam_does_not_rescan_proc_each_time(sexton, tmp_path):
     d = sexton({"db": "sleep 1000"})
-    trace = tmp_path / "strace.out"
-    st = subprocess.Popen(["strace", "-qq", "-e", "trace=openat", "-o", str(trace),
-                           "-p", str(d.sexton_pid)], stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: trace.exists(), what="strace to attach")
-        time.sleep(0.3)
-        t0 = time.monotonic()
+
+    def spam():
         for _ in range(50):
             assert [p for p in request(d.sock, "ps")["processes"] if p["service"] == "db"]
-        elapsed = time.monotonic() - t0
-    finally:
-        st.send_signal(signal.SIGINT)
-        st.wait(timeout=10)
-    scans = len(re.findall(r'openat\(AT_FDCWD, "/proc", ', trace.read_text()))
+
+    scans, elapsed = proc_scans_during(d, tmp_path, spam)
     assert 1 <= scans <= elapsed / 0.2 + 2, (scans, elapsed)
 
 

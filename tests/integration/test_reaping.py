@@ -1,11 +1,8 @@
 """Reaping: every adopted process is waited for, as PID 1 and as subreaper."""
-import os
-import signal
 import subprocess
 import textwrap
-import time
 
-from conftest import FIXTURES, PYTHON, proc_stat, wait_for
+from conftest import FIXTURES, PYTHON
 
 # Runs inside the namespace as the main child: starts the storm, then
 # watches /proc until no zombie is left (or gives up and reports them).

@@ -1,9 +1,6 @@
 """SIGHUP reload applies the difference; a bad file changes nothing."""
 import re
-import signal
 import time
-
-from conftest import wait_for
 
 HEAD = "[sexton]\nstop_timeout = 2\n\n"
 KEEP = "[service:keep]\ncommand = sleep 100\n\n"

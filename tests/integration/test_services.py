@@ -6,8 +6,6 @@ import re
 import signal
 import time
 
-import pytest
-
 from conftest import HELPERS, PYTHON, SEXTON, wait_for, write_script
 
 
