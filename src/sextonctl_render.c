@@ -337,15 +337,28 @@ table_put_int(struct table *t, size_t col, const json_t *obj, const char *key)
  * Spaces owed to the next cell are written only when a cell with text
  * follows, so no line ends in blanks.
  */
+/* N spaces: one fwrite, not a printf per cell. */
 static void
-table_print_row(FILE *out, const struct cell *row, const size_t *width, size_t ncols)
+put_spaces(FILE *out, size_t n)
 {
-	size_t col, pending = 0, w;
+	static const char spaces[] = "                                ";
+	size_t k;
+
+	for (; n; n -= k) {
+		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, out);
+	}
+}
+
+static void
+table_print_row(FILE *out, const struct cell *row, const size_t *cellw, const size_t *width,
+		size_t ncols)
+{
+	size_t col, pending = 0;
 
 	for (col = 0; col < ncols; col++) {
-		w = render_width(row[col].text ? row[col].text : "", row[col].len);
 		if (row[col].len) {
-			fprintf(out, "%*s", (int)pending, "");
+			put_spaces(out, pending);
 			pending = 0;
 			if (row[col].color)
 				fputs(row[col].color, out);
@@ -353,7 +366,7 @@ table_print_row(FILE *out, const struct cell *row, const size_t *width, size_t n
 			if (row[col].color)
 				fputs(COLOR_RESET, out);
 		}
-		pending += width[col] - w + COLUMN_GAP;
+		pending += width[col] - cellw[col] + COLUMN_GAP;
 	}
 	fputc('\n', out);
 }
@@ -362,27 +375,32 @@ static int
 table_print(FILE *out, const struct table *t, const char *const *headers)
 {
 	struct cell head[16];
-	size_t width[16];
-	size_t col, row, w;
+	size_t width[16], headw[16], *cellw, col, row, i;
 
 	if (t->oom)
 		return -ENOMEM;
 	if (t->ncols > 16)
 		return -EINVAL;
+	/* Each cell's printed width, measured once. */
+	cellw = malloc((t->nrows * t->ncols + 1) * sizeof(*cellw));
+	if (!cellw)
+		return -ENOMEM;
 	for (col = 0; col < t->ncols; col++) {
 		head[col] = (struct cell){ (char *)headers[col], strlen(headers[col]), NULL };
-		width[col] = head[col].len;
+		width[col] = headw[col] = head[col].len;
 		for (row = 0; row < t->nrows; row++) {
-			const struct cell *c = &t->cells[row * t->ncols + col];
-
-			w = render_width(c->text ? c->text : "", c->len);
-			if (w > width[col])
-				width[col] = w;
+			i = row * t->ncols + col;
+			cellw[i] = render_width(t->cells[i].text ? t->cells[i].text : "",
+						t->cells[i].len);
+			if (cellw[i] > width[col])
+				width[col] = cellw[i];
 		}
 	}
-	table_print_row(out, head, width, t->ncols);
+	table_print_row(out, head, headw, width, t->ncols);
 	for (row = 0; row < t->nrows; row++)
-		table_print_row(out, &t->cells[row * t->ncols], width, t->ncols);
+		table_print_row(out, &t->cells[row * t->ncols], &cellw[row * t->ncols], width,
+				t->ncols);
+	free(cellw);
 	return 0;
 }
 
