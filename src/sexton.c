@@ -392,8 +392,6 @@ service_of(void *ctx, const struct proc_info *p)
 	svc = pidmap_get(&sx->sup.pids, p->pid);
 	if (!svc)
 		svc = pidmap_get(&sx->sup.pids, p->session);
-	if (!svc && p->pid == sx->main_pid)
-		return NULL;
 	return svc ? svc->name : NULL;
 }
 
