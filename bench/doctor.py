@@ -21,12 +21,15 @@ import os
 import platform
 import select
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402  (read, median, pct, cpu_model: as the other benchmarks)
+
+read, median, pct, cpu_model = R.read, R.median, R.pct, R.cpu_model
+ROOT = R.ROOT
 FIXTURE = "build/fixtures/threads"
 PS_CMD = ["ps", "-eLo", "pid,tid,stat,wchan"]
 TARGET = 3.0          # the issue's target: doctor --all at least 3x faster than ps
@@ -40,36 +43,6 @@ def log(msg):
 
 class BenchError(Exception):
     pass
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def median(xs):
-    return statistics.median(xs) if xs else None
-
-
-def pct(xs, p):
-    """Linear interpolation between closest ranks (as bench/run.py)."""
-    if not xs:
-        return None
-    s = sorted(xs)
-    k = (len(s) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def cpu_model():
-    for line in (read("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def status_field(pid, name):

@@ -51,27 +51,40 @@ send_json(struct ctl_client *cl, struct json *j, bool last)
 
 /* ---- services as JSON ------------------------------------------------------- */
 
+/* The last exit's code (exited) and signal (killed) as JSON values, null
+ * where they do not apply: shared by the object and the row forms. */
+static void
+json_exit_code(struct json *j, const struct service *svc)
+{
+	if (svc->has_last_exit && WIFEXITED(svc->last_status))
+		json_int(j, WEXITSTATUS(svc->last_status));
+	else
+		json_write_null(j);
+}
+
+static void
+json_exit_signal(struct json *j, const struct service *svc)
+{
+	char name[16];
+
+	if (svc->has_last_exit && WIFSIGNALED(svc->last_status))
+		json_str(j, sig_name(WTERMSIG(svc->last_status), name, sizeof(name)));
+	else
+		json_write_null(j);
+}
+
 static void
 json_last_exit(struct json *j, const struct service *svc)
 {
-	char name[16];
-	int st = svc->last_status;
-
 	if (!svc->has_last_exit) {
 		json_write_null(j);
 		return;
 	}
 	json_obj_begin(j);
 	json_key(j, "code");
-	if (WIFEXITED(st))
-		json_int(j, WEXITSTATUS(st));
-	else
-		json_write_null(j);
+	json_exit_code(j, svc);
 	json_key(j, "signal");
-	if (WIFSIGNALED(st))
-		json_str(j, sig_name(WTERMSIG(st), name, sizeof(name)));
-	else
-		json_write_null(j);
+	json_exit_signal(j, svc);
 	json_obj_end(j);
 }
 
@@ -172,9 +185,6 @@ static const char *const row_columns[] = { "name",	   "state",	  "pid",
 static void
 json_service_row(struct json *j, struct sexton *sx, const struct service *svc)
 {
-	char name[16];
-	int st = svc->last_status;
-
 	json_arr_begin(j);
 	json_str(j, svc->name);
 	json_str(j, svc_state_name(svc->state));
@@ -185,14 +195,8 @@ json_service_row(struct json *j, struct sexton *sx, const struct service *svc)
 	json_bool(j, svc_is_up(svc));
 	json_int(j, svc->restarts);
 	json_double(j, now(sx) - svc->state_since);
-	if (svc->has_last_exit && WIFEXITED(st))
-		json_int(j, WEXITSTATUS(st));
-	else
-		json_write_null(j);
-	if (svc->has_last_exit && WIFSIGNALED(st))
-		json_str(j, sig_name(WTERMSIG(st), name, sizeof(name)));
-	else
-		json_write_null(j);
+	json_exit_code(j, svc);
+	json_exit_signal(j, svc);
 	json_str(j, svc->status_text);
 	json_str(j, svc->reason);
 	json_arr_end(j);
