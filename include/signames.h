@@ -10,6 +10,15 @@
 #include <stddef.h>
 
 /*
+ * The real-time signals as Linux tools number them: kill -l, systemd and
+ * podman (whose "SIGRTMIN+3" stop signal is 37) count from 34, as glibc
+ * does. musl keeps 34 for itself and says SIGRTMIN is 35, so names and the
+ * podman stop must not follow the C library's SIGRTMIN.
+ */
+#define SIG_LINUX_RTMIN 34
+#define SIG_LINUX_RTMAX 64
+
+/*
  * Parse a signal given as a name with or without "SIG" (case-insensitive),
  * as RTMIN+N / RTMAX-N, or as a decimal number. "0" is accepted and returns
  * 0 (used by --rewrite FROM:0 to drop a signal).

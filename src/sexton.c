@@ -89,7 +89,7 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	if (sig == SIGPIPE && (pid_t)si->ssi_pid == getpid())
 		return;
 	/* podman stops a /sbin/init image with RTMIN+3: an orderly stop. */
-	if (sig == SIGRTMIN + 3)
+	if (sig == SIG_LINUX_RTMIN + 3)
 		sig = SIGTERM;
 	sig = opt_rewrite_signal(sx->opts, sig);
 	if (sig == 0) {
@@ -149,7 +149,7 @@ supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 	char name[16];
 
-	if (sig == SIGTERM || sig == SIGINT || sig == SIGRTMIN + 3) {
+	if (sig == SIGTERM || sig == SIGINT || sig == SIG_LINUX_RTMIN + 3) {
 		if (sx->phase == SX_RUNNING) {
 			log_info("SIG%s: stopping", sig_name(sig, name, sizeof(name)));
 			begin_shutdown(sx);

@@ -22,11 +22,12 @@ struct kernel_sigaction {
 };
 
 /*
- * glibc reserves signals 32 and 33 (below SIGRTMIN) and its sigaction()
- * refuses them, but a parent can leave them ignored (GNU make does) and an
- * ignored disposition survives exec: a Go or musl child would inherit it.
- * Reset them with the raw system call; sexton is single-threaded and has
- * no handler of glibc's on them yet, so SIG_DFL is what they should be.
+ * The C library reserves the signals below its SIGRTMIN (glibc 32 and 33,
+ * musl 32 to 34) and its sigaction() refuses them, but a parent can leave
+ * them ignored (GNU make does) and an ignored disposition survives exec: a
+ * Go or musl child would inherit it. Reset them with the raw system call;
+ * sexton is single-threaded and has no handler of the library's on them
+ * yet, so SIG_DFL is what they should be.
  */
 static void
 reset_reserved_signals(void)
@@ -41,6 +42,25 @@ reset_reserved_signals(void)
 	}
 }
 
+/*
+ * Every signal but the C library's private 32 and 33. Not sigfillset():
+ * musl's leaves out 34 as well (and its sigaddset refuses it), but 34 is
+ * SIGRTMIN to glibc and kill -l, and sexton forwards it like any other.
+ * sigset_t is the kernel's bitmap in both libraries: bit SIG-1.
+ */
+static void
+fill_forwardable(sigset_t *set)
+{
+	unsigned long *word = (unsigned long *)set;
+	const unsigned bits = 8 * sizeof(*word);
+	unsigned sig;
+
+	sigemptyset(set);
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != 32 && sig != 33)
+			word[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
+}
+
 int
 sigfd_setup(void)
 {
@@ -49,7 +69,7 @@ sigfd_setup(void)
 	size_t i;
 	int sig, fd;
 
-	sigfillset(&set);
+	fill_forwardable(&set);
 	for (i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
 		sigdelset(&set, fault_signals[i]);
 	/* Block first, so nothing is lost between here and the signalfd. */

@@ -52,16 +52,16 @@ parse_realtime(const char *s)
 	int off;
 
 	if (strcasecmp(s, "RTMIN") == 0)
-		return SIGRTMIN;
+		return SIG_LINUX_RTMIN;
 	if (strcasecmp(s, "RTMAX") == 0)
-		return SIGRTMAX;
+		return SIG_LINUX_RTMAX;
 	if (strncasecmp(s, "RTMIN+", 6) == 0) {
-		off = parse_small_uint(s + 6, SIGRTMAX - SIGRTMIN);
-		return off < 0 ? -1 : SIGRTMIN + off;
+		off = parse_small_uint(s + 6, SIG_LINUX_RTMAX - SIG_LINUX_RTMIN);
+		return off < 0 ? -1 : SIG_LINUX_RTMIN + off;
 	}
 	if (strncasecmp(s, "RTMAX-", 6) == 0) {
-		off = parse_small_uint(s + 6, SIGRTMAX - SIGRTMIN);
-		return off < 0 ? -1 : SIGRTMAX - off;
+		off = parse_small_uint(s + 6, SIG_LINUX_RTMAX - SIG_LINUX_RTMIN);
+		return off < 0 ? -1 : SIG_LINUX_RTMAX - off;
 	}
 	return -1;
 }
@@ -74,7 +74,7 @@ sig_parse(const char *text)
 	if (!text || !*text)
 		return -1;
 	if (isdigit((unsigned char)*text))
-		return parse_small_uint(text, SIGRTMAX);
+		return parse_small_uint(text, SIG_LINUX_RTMAX);
 	if (strncasecmp(text, "SIG", 3) == 0)
 		text += 3;
 	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
@@ -94,8 +94,8 @@ sig_name(int sig, char *buf, size_t len)
 			return buf;
 		}
 	}
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		snprintf(buf, len, "RTMIN+%d", sig - SIGRTMIN);
+	if (sig >= SIG_LINUX_RTMIN && sig <= SIG_LINUX_RTMAX)
+		snprintf(buf, len, "RTMIN+%d", sig - SIG_LINUX_RTMIN);
 	else
 		snprintf(buf, len, "%d", sig);
 	return buf;
