@@ -45,6 +45,12 @@ INITS = {
     "catatonit": ("/usr/bin/catatonit", ["--"]),
     REF: (os.path.join(BENCH_BIN, "refreaper"), ["--"]),
 }
+# The signal benchmark's control row: the reference reaper with its child in
+# a session of its own (setsid), as sexton and dumb-init run theirs. With the
+# kernel's autogroup scheduling a new session is a new scheduling group, and
+# that alone shows in the latency when everything shares one CPU.
+SESSION_REF = "refreaper-setsid"
+SIGNAL_ONLY = {SESSION_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "--"])}
 OURS = ("sexton", "sexton-static")
 PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
 METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "supervisors")
@@ -152,7 +158,7 @@ def memory(pid):
 def ns_argv(init, cmd, pin=False):
     argv = list(UNSHARE)
     if init is not None:
-        binary, pre = INITS[init]
+        binary, pre = INITS[init] if init in INITS else SIGNAL_ONLY[init]
         argv += [binary] + pre
     argv += cmd
     return (["taskset", "-c", "0"] if pin else []) + argv
@@ -666,9 +672,10 @@ def report(meta, R, inits, P):
                 "From the harness's CLOCK_MONOTONIC just before `kill(init, SIGUSR1)` to the "
                 f"child's handler reading it; {P['signal_launches']} launches of each init, "
                 "signals 3–7 ms apart, 5 warm-up signals per launch not counted.", ""]
-        med = {i: median(G[i]["us"]) for i in inits if i in G}
+        names = list(inits) + [i for i in SIGNAL_ONLY if i in G]
+        med = {i: median(G[i]["us"]) for i in names if i in G}
         rows = []
-        for i in inits:
+        for i in names:
             g = G.get(i, {"us": [], "error": "not run"})
             rows.append([i, fmt(median(g["us"]), 1), fmt(pct(g["us"], 90), 1),
                          ratio(med.get(i), med.get(REF)),
@@ -677,6 +684,9 @@ def report(meta, R, inits, P):
         out += [table(["init", "median µs", "p90 µs", "× ref", "median per launch µs",
                        "samples"], rows), "",
                 best_peer_line(med, "µs", 1), ""]
+        if med.get(SESSION_REF) is not None and med.get(REF):
+            out[-2] += (f" Control: {SESSION_REF} (the floor with its child in its own session) "
+                        f"/ {REF} = {ratio(med[SESSION_REF], med[REF])}.")
 
     if "idle" in R:
         I = R["idle"]
@@ -888,8 +898,9 @@ def main():
         if "overhead" in metrics:
             R["overhead"] = bench_overhead(inits, P)
         if "signal" in metrics:
-            R["signal_free"] = bench_signal(inits, P, pin=False)
-            R["signal_pinned"] = bench_signal(inits, P, pin=True)
+            sig_inits = inits + ([SESSION_REF] if REF in inits else [])
+            R["signal_free"] = bench_signal(sig_inits, P, pin=False)
+            R["signal_pinned"] = bench_signal(sig_inits, P, pin=True)
         if "idle" in metrics or "rss" in metrics:
             idle = bench_idle(inits, P)
             if "idle" in metrics:
