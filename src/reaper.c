@@ -5,6 +5,21 @@
 #include <sys/wait.h>
 
 size_t
+reap_pid(pid_t pid, reap_fn *on_exit, void *ctx)
+{
+	pid_t got;
+	int st;
+
+	do
+		got = waitpid(pid, &st, WNOHANG);
+	while (got < 0 && errno == EINTR);
+	if (got != pid)
+		return 0; /* alive (a stop or continue), not ours, or reaped already */
+	on_exit(ctx, pid, st);
+	return 1;
+}
+
+size_t
 reap_all(reap_fn *on_exit, void *ctx, bool *no_children)
 {
 	size_t n = 0;

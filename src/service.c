@@ -488,6 +488,16 @@ enter_backoff(struct service *svc)
 	delay = svc_backoff_delay(svc->cfg->restart_delay, svc->cfg->restart_delay_max,
 				  svc->failures);
 	log_info("service %s: restarting in %g s", svc->name, delay);
+	/* No delay: start it now, before the rest of the reaping (a 0 s timer
+	 * would wait for the drain and a loop turn). At most once per loop
+	 * turn, though: a program that dies at once could otherwise be
+	 * restarted and reaped over and over inside one drain, and sexton
+	 * would answer nothing else; the second time it takes the timer. */
+	if (delay <= 0 && svc->started_at != ev_now(svc->sup->loop)) {
+		set_state(svc, SVC_STOPPED);
+		spawn_service(svc);
+		return;
+	}
 	arm_timer(svc, delay);
 	set_state(svc, SVC_BACKOFF);
 }

@@ -65,12 +65,16 @@ on_child_exit(void *ctx, pid_t pid, int st)
 	log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
+/* HINTS: the pids the SIGCHLD records named, reaped first (reap_pid). */
 static void
-reap(struct sexton *sx)
+reap(struct sexton *sx, const pid_t *hints, size_t nhints)
 {
 	bool no_children;
 	bool main_was_running = !sx->main_exited;
+	size_t i;
 
+	for (i = 0; i < nhints; i++)
+		reap_pid(hints[i], on_child_exit, sx);
 	reap_all(on_child_exit, sx, &no_children);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
 		begin_shutdown(sx);
@@ -170,7 +174,9 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct sexton *sx = container_of(w, struct sexton, sig_watcher);
 	struct signalfd_siginfo si[SIGFD_BATCH];
+	pid_t hints[SIGFD_BATCH];
 	bool child_exited = false;
+	size_t nhints = 0;
 	ssize_t n;
 	size_t i;
 
@@ -183,8 +189,11 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 		if (n <= 0)
 			break; /* EAGAIN: drained */
 		for (i = 0; i < (size_t)n / sizeof(si[0]); i++) {
-			if (si[i].ssi_signo == SIGCHLD)
+			if (si[i].ssi_signo == SIGCHLD) {
 				child_exited = true;
+				if (nhints < SIGFD_BATCH && si[i].ssi_pid > 0)
+					hints[nhints++] = (pid_t)si[i].ssi_pid;
+			}
 			else if (sx->opts->command)
 				forward_signal(sx, &si[i]);
 			else
@@ -194,7 +203,7 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 	}
 	if (child_exited)
-		reap(sx);
+		reap(sx, hints, nhints);
 }
 
 static void
@@ -211,7 +220,7 @@ on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 		n = sweep_signal(sx->is_pid1, SIGKILL, 0);
 		log_warn("processes still running %.0f s after SIGTERM: sent SIGKILL", sx->stop_timeout);
 		if (n == 0) {
-			reap(sx);
+			reap(sx, NULL, 0);
 			return;
 		}
 		ev_timer_set(&sx->phase_timer, sx->kill_timeout, 0.);
@@ -244,7 +253,7 @@ begin_sweep(struct sexton *sx)
 		log_warn("cannot list processes to stop: %s", strerror(-n));
 	ev_timer_set(&sx->phase_timer, sx->stop_timeout, 0.);
 	ev_timer_start(sx->loop, &sx->phase_timer);
-	reap(sx); /* with nobody left this finishes at once */
+	reap(sx, NULL, 0); /* with nobody left this finishes at once */
 }
 
 static void

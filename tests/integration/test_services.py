@@ -6,7 +6,7 @@ import re
 import signal
 import time
 
-from conftest import HELPERS, PYTHON, SEXTON, wait_for, write_script
+from conftest import HELPERS, PYTHON, SEXTON, control_request, wait_for, write_script
 
 
 def conf(*sections, head="[sexton]\nstop_timeout = 2\nkill_timeout = 1\n"):
@@ -331,3 +331,25 @@ def test_restart_delay_zero_restarts_at_once(daemon, tmp_path):
     assert len(t) == 5
     assert t[-1] - t[0] < 1.0, t
     d.stop()
+
+
+def test_instant_crash_loop_without_delay_or_limit_keeps_sexton_responsive(daemon, tmp_path):
+    """restart_delay = 0 restarts a service straight from the reaping (at
+    most once per loop turn, so that a program dying before the drain's
+    next waitpid cannot keep sexton inside one drain). Whatever the timing,
+    a service crashing as fast as it can must leave sexton answering."""
+    d = daemon(conf("[service:spin]\ncommand = /bin/false\nrestart_delay = 0\n"
+                    "restart_delay_max = 0\nstart_limit = 0/1\n"
+                    "[service:keep]\ncommand = sleep 100"))
+    d.wait_log(r"service spin: started", timeout=5)
+    sock = tmp_path / "default.sock"
+    for _ in range(5):
+        t0 = time.monotonic()
+        status = control_request(sock, "status", timeout=2)[0]
+        assert time.monotonic() - t0 < 0.5
+        time.sleep(0.1)
+    spin = [s for s in status["services"] if s["name"] == "spin"][0]
+    assert spin["restarts"] > 20, spin
+    t0 = time.monotonic()
+    d.stop()
+    assert time.monotonic() - t0 < 4
