@@ -578,6 +578,63 @@ def children_of_pid(pid):
     return kids
 
 
+class ExecEvents:
+    """The kernel's process events connector (NETLINK_CONNECTOR, CN_IDX_PROC;
+    root only): one message per exec, stamped by the kernel with
+    CLOCK_MONOTONIC (ktime_get_ns) at the exec itself. A restart is timed
+    from the harness's clock before kill() to that stamp, so neither the
+    harness's polling nor its wake-up is in the sample."""
+
+    NETLINK_CONNECTOR, CN_IDX_PROC, LISTEN, EXEC = 11, 1, 1, 2
+
+    def __init__(self):
+        import socket
+        import struct
+        self.struct = struct
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, self.NETLINK_CONNECTOR)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind((os.getpid(), self.CN_IDX_PROC))
+        op = struct.pack("=I", self.LISTEN)
+        cn = struct.pack("=IIIIHH", self.CN_IDX_PROC, 1, 0, 0, len(op), 0) + op
+        self.sock.send(struct.pack("=IHHII", 16 + len(cn), 3, 0, 0, os.getpid()) + cn)
+        self.sock.setblocking(False)
+
+    @classmethod
+    def open(cls):
+        try:
+            return cls()
+        except OSError as e:
+            log(f"  proc connector unavailable ({e}): restarts are timed by polling")
+            return None
+
+    def execs(self, timeout):
+        """[(pid, kernel ns)] of the execs received within TIMEOUT seconds."""
+        import select
+        if timeout > 0 and not select.select([self.sock], [], [], timeout)[0]:
+            return []
+        out = []
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                return out
+            except OSError:  # ENOBUFS: events were dropped; go on with the rest
+                continue
+            off = 0
+            while off + 16 <= len(data):
+                ln = self.struct.unpack_from("=I", data, off)[0]
+                if ln < 16:
+                    break
+                # nlmsghdr (16) + cn_msg (20) + proc_event: what, cpu, timestamp_ns, data
+                what, _, ts = self.struct.unpack_from("=IIQ", data, off + 36)
+                if what == self.EXEC:
+                    out.append((self.struct.unpack_from("=I", data, off + 52)[0], ts))
+                off += (ln + 3) & ~3
+
+    def close(self):
+        self.sock.close()
+
+
 def is_replacement(pid, tag):
     st = stat_of(pid)
     if not st or st[0] != PAUSE_COMM:
@@ -595,7 +652,29 @@ def measure_restarts(sup, services, samples, P):
     the poll reads only that parent's children list, not all of /proc:
     with 1000 services a /proc listing costs the harness ~1-2 ms per poll,
     which would sit in every sample."""
-    out = {"ms": [], "errors": []}
+    events = ExecEvents.open() if P.get("restart_timing", "exec") == "exec" else None
+    try:
+        return restarts_timed(sup, services, samples, P, events)
+    finally:
+        if events:
+            events.close()
+
+
+def replacement_exec(events, tag, t0, limit_s):
+    """The pid and kernel time of the first exec of the service TAG's pause
+    after T0, or (None, None) after LIMIT_S seconds."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None, None
+        for pid, ts in events.execs(left):
+            if ts >= t0 and is_replacement(pid, tag):
+                return pid, ts
+
+
+def restarts_timed(sup, services, samples, P, events):
+    out = {"ms": [], "errors": [], "method": "exec event" if events else "poll"}
     watch = ProcWatch(sup.helpers)
     watch.root = sup.pid
     watch.poll()
@@ -610,10 +689,14 @@ def measure_restarts(sup, services, samples, P):
             continue
         parent = st[1]
         before = children_of_pid(parent) or set()
+        if events:
+            events.execs(0)  # drop what came before
         t0 = now_ns()
         os.kill(old, signal.SIGKILL)
         found = None
-        while True:
+        if events:
+            found, t1 = replacement_exec(events, t, t0, P["restart_timeout"])
+        while not events:
             kids = children_of_pid(parent)
             t1 = now_ns()
             for p in (kids or set()) - before - {old}:
@@ -881,6 +964,7 @@ def bench(sups, opts, P):
                     if key in r:
                         d[f"{key}_ms"] += r[key]["ms"]
                         d[f"{key}_errors"] += r[key]["errors"]
+                        d.setdefault("restart_method", r[key]["method"])
                 if r.get("leftovers"):
                     d["errors"].append(f"{len(r['leftovers'])} pause processes left after clean-up")
                 log(f"  {s}: start {fmt(r.get('start_s'), 2)} s, stop "
@@ -936,8 +1020,14 @@ def report(meta, res, sups, P, opts):
 
         # restart
         k = P["restart_samples"]
+        methods = sorted({D[s].get("restart_method", "poll") for s in sups})
         out += [f"### Restart: SIGKILL of one service until its replacement runs "
-                f"({k} services)", ""]
+                f"({k} services)", "",
+                "Timed " + (" and ".join(
+                    "by the kernel's exec event (proc connector): from the harness's clock "
+                    "before kill() to the kernel's stamp of the replacement's exec"
+                    if m == "exec event" else "by polling the victim's parent's children "
+                    "(one poll of bias)" for m in methods)) + ".", ""]
         series = []
         for s in sups:
             if s == "sexton":
@@ -1139,6 +1229,9 @@ def parse_args(argv):
     ap.add_argument("--no-status", action="store_true", help="skip the status metric")
     ap.add_argument("--sexton-fast-delay", default="0",
                     help="restart_delay of the second half of sexton's services (default 0)")
+    ap.add_argument("--restart-timing", choices=("exec", "poll"), default="exec",
+                    help="time restarts by the kernel's exec event (default; root) or by "
+                         "polling the victim's parent, as before 2026-11-23")
     ap.add_argument("--out", help="output prefix (default bench/results-supervisors[-quick])")
     return ap.parse_args(argv)
 
@@ -1155,6 +1248,7 @@ def main(argv=None):
         P["start_reps"] = {n: a.reps for n in P["ns"]}
     if a.restarts:
         P["restart_samples"] = a.restarts
+    P["restart_timing"] = a.restart_timing
     wanted = list(SUPERVISORS)
     if a.supervisors:
         wanted = [s.strip() for s in a.supervisors.split(",") if s.strip()]
