@@ -65,7 +65,9 @@ on_child_exit(void *ctx, pid_t pid, int st)
 	log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
-/* HINTS: the pids the SIGCHLD records named, reaped first (reap_pid). */
+/* HINTS: the pids the SIGCHLD records named, reaped first (reap_pid) so a
+ * service restarts before the drain. Without services there is nothing to
+ * restart, and in an orphan storm the named pid is often gone already. */
 static void
 reap(struct sexton *sx, const pid_t *hints, size_t nhints)
 {
@@ -73,7 +75,7 @@ reap(struct sexton *sx, const pid_t *hints, size_t nhints)
 	bool main_was_running = !sx->main_exited;
 	size_t i;
 
-	for (i = 0; i < nhints; i++)
+	for (i = 0; sx->have_services && i < nhints; i++)
 		reap_pid(hints[i], on_child_exit, sx);
 	reap_all(on_child_exit, sx, &no_children);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
