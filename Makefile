@@ -147,9 +147,10 @@ $(MUSL_INC)/%.h:
 	@mkdir -p $(@D)
 	ln -sf /usr/include/$(@F) $@
 
-build/sexton-static: src/main.c $(LIB_SRC) src/musl/glibcabi.c | $(MUSL_INC)/ev.h $(MUSL_INC)/ini.h
+build/sexton-static: src/main.c $(LIB_SRC) src/musl/glibcabi.c $(wildcard include/*.h) \
+		| $(MUSL_INC)/ev.h $(MUSL_INC)/ini.h
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STATIC_FLAGS) -isystem $(MUSL_INC) -o $@ $^ $(MUSL_LIBS)
+	$(MUSL_CC) $(STATIC_FLAGS) -isystem $(MUSL_INC) -o $@ $(filter %.c,$^) $(MUSL_LIBS)
 
 # The integration suite's third pass runs the static binary under the name
 # the tests expect in /proc/1/comm.
