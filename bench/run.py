@@ -109,7 +109,7 @@ def wait_child_of(ppid, timeout=5.0, not_comm=None):
     while time.monotonic() < deadline:
         for pid in children_of(ppid):
             comm = (read(f"/proc/{pid}/comm") or "").strip()
-            if not_comm is None or comm != not_comm:
+            if not_comm is None or comm not in (not_comm, "setsid"):
                 return pid
         time.sleep(0.005)
     return None
@@ -155,8 +155,11 @@ def memory(pid):
 
 # ---------------------------------------------------------------- processes
 
-def ns_argv(init, cmd, pin=False):
-    argv = list(UNSHARE)
+def ns_argv(init, cmd, pin=False, session=False):
+    """SESSION: the init leads a session of its own, as in a container
+    (runc's last init stage calls setsid(); util-linux setsid execs without
+    forking here, since unshare's child leads no process group)."""
+    argv = list(UNSHARE) + (["setsid"] if session else [])
     if init is not None:
         binary, pre = INITS[init] if init in INITS else SIGNAL_ONLY[init]
         argv += [binary] + pre
@@ -168,10 +171,10 @@ class NsProc:
     """An init as PID 1 of a new PID namespace, started in the background."""
 
     def __init__(self, init, cmd, pin=False, stdout=subprocess.DEVNULL,
-                 stdin=subprocess.DEVNULL):
+                 stdin=subprocess.DEVNULL, session=False):
         self.init = init
         self.err = tempfile.TemporaryFile()
-        self.p = subprocess.Popen(ns_argv(init, cmd, pin), stdin=stdin,
+        self.p = subprocess.Popen(ns_argv(init, cmd, pin, session), stdin=stdin,
                                   stdout=stdout, stderr=self.err)
         self.buf = b""
         self.init_pid = None
@@ -372,7 +375,7 @@ def bench_overhead(inits, P):
     return {"wall_us": res, "failures": fails}
 
 
-def bench_signal(inits, P, pin):
+def bench_signal(inits, P, pin, session=False):
     """kill(init, SIGUSR1) to the child's handler, in microseconds. The
     samples are split over several launches: free, where the scheduler
     puts the init and its child decides a whole launch."""
@@ -385,9 +388,10 @@ def bench_signal(inits, P, pin):
         os.sched_setaffinity(0, {0})
     try:
         for k in range(launches):
-            log(f"signal ({'pinned to CPU 0' if pin else 'free'}): launch {k + 1}/{launches}")
-            for init in ordered(inits, (17 if pin else 7) + k):
-                r = one_signal_run(init, child, per, pin)
+            log(f"signal ({'pinned to CPU 0' if pin else 'free'}"
+                f"{', init leads a session' if session else ''}): launch {k + 1}/{launches}")
+            for init in ordered(inits, (17 if pin else 7) + k + (50 if session else 0)):
+                r = one_signal_run(init, child, per, pin, session)
                 res[init]["us"] += r["us"]
                 if r["us"]:
                     res[init]["per_launch_median"].append(median(r["us"]))
@@ -399,8 +403,8 @@ def bench_signal(inits, P, pin):
     return res
 
 
-def one_signal_run(init, child, samples, pin, warmup=5):
-    np_ = NsProc(init, [child], pin=pin, stdout=subprocess.PIPE)
+def one_signal_run(init, child, samples, pin, session=False, warmup=5):
+    np_ = NsProc(init, [child], pin=pin, stdout=subprocess.PIPE, session=session)
     out = {"us": [], "error": None}
     try:
         line = np_.readline(5.0)
@@ -664,14 +668,20 @@ def report(meta, R, inits, P):
         out += [table(["init", "median wall ms", "overhead ms", "× ref", "ok runs"], rows), "",
                 best_peer_line({i: ov[i] and ov[i] / 1e3 for i in inits}, "ms", 3, "overhead"), ""]
 
-    for key, title in (("signal_free", "free"), ("signal_pinned", "everything on CPU 0")):
+    for key, title in (("signal_free", "free"), ("signal_pinned", "everything on CPU 0"),
+                       ("signal_pinned_session",
+                        "everything on CPU 0, the init leading a session as in a container")):
         if key not in R:
             continue
         G = R[key]
         out += [f"## Signal forwarding latency, {title} ({P['signal_samples']} signals each)", "",
                 "From the harness's CLOCK_MONOTONIC just before `kill(init, SIGUSR1)` to the "
                 f"child's handler reading it; {P['signal_launches']} launches of each init, "
-                "signals 3–7 ms apart, 5 warm-up signals per launch not counted.", ""]
+                "signals 3–7 ms apart, 5 warm-up signals per launch not counted."
+                + (" Each init is started under `setsid`, so it leads a session (and, with "
+                   "autogroup scheduling, a scheduling group) of its own, as runc makes a "
+                   "container's init; elsewhere it shares the harness's session."
+                   if key == "signal_pinned_session" else ""), ""]
         names = list(inits) + [i for i in SIGNAL_ONLY if i in G]
         med = {i: median(G[i]["us"]) for i in names if i in G}
         rows = []
@@ -901,6 +911,7 @@ def main():
             sig_inits = inits + ([SESSION_REF] if REF in inits else [])
             R["signal_free"] = bench_signal(sig_inits, P, pin=False)
             R["signal_pinned"] = bench_signal(sig_inits, P, pin=True)
+            R["signal_pinned_session"] = bench_signal(sig_inits, P, pin=True, session=True)
         if "idle" in metrics or "rss" in metrics:
             idle = bench_idle(inits, P)
             if "idle" in metrics:
