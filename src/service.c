@@ -479,6 +479,14 @@ svc_backoff_delay(double delay, double max, unsigned failures)
 	return delay > max ? max : delay;
 }
 
+/* The end of a backoff, whether its timer fired or there was no delay. */
+static void
+restart_now(struct service *svc)
+{
+	set_state(svc, SVC_STOPPED);
+	spawn_service(svc);
+}
+
 static void
 enter_backoff(struct service *svc)
 {
@@ -494,8 +502,7 @@ enter_backoff(struct service *svc)
 	 * restarted and reaped over and over inside one drain, and sexton
 	 * would answer nothing else; the second time it takes the timer. */
 	if (delay <= 0 && svc->started_at != ev_now(svc->sup->loop)) {
-		set_state(svc, SVC_STOPPED);
-		spawn_service(svc);
+		restart_now(svc);
 		return;
 	}
 	arm_timer(svc, delay);
@@ -646,8 +653,7 @@ on_timer_event(struct service *svc)
 {
 	switch (svc->state) {
 	case SVC_BACKOFF:
-		set_state(svc, SVC_STOPPED);
-		spawn_service(svc);
+		restart_now(svc);
 		return;
 	case SVC_STARTING:
 		snprintf(svc->reason, sizeof(svc->reason), "not ready after %g s",

@@ -1,5 +1,6 @@
 /* sigfd — see include/sigfd.h. */
 #include "sigfd.h"
+#include "signames.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -56,7 +57,7 @@ fill_forwardable(sigset_t *set)
 	unsigned sig;
 
 	sigemptyset(set);
-	for (sig = 1; sig <= 64; sig++)
+	for (sig = 1; sig <= SIG_LINUX_RTMAX; sig++)
 		if (sig != 32 && sig != 33)
 			word[(sig - 1) / bits] |= 1UL << ((sig - 1) % bits);
 }
