@@ -86,6 +86,11 @@ build/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) -O2 -o $@ $<
 
+# The benchmark's libev control row links libev, as sexton does.
+build/bench/refreaper-libev: bench/refreaper-libev.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -O2 -o $@ $< -lev
+
 # Fuzz targets: libFuzzer with clang, every module but main compiled in.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)

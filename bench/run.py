@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.path.join(ROOT, "build")
 BENCH_BIN = os.path.join(BUILD, "bench")
-HELPERS = ("refreaper", "sigchild", "stormdriver")
+HELPERS = ("refreaper", "refreaper-libev", "sigchild", "sigping", "stormdriver")
 
 REF = "refreaper"
 # name: (binary, words before the command)
@@ -45,12 +45,18 @@ INITS = {
     "catatonit": ("/usr/bin/catatonit", ["--"]),
     REF: (os.path.join(BENCH_BIN, "refreaper"), ["--"]),
 }
-# The signal benchmark's control row: the reference reaper with its child in
-# a session of its own (setsid), as sexton and dumb-init run theirs. With the
-# kernel's autogroup scheduling a new session is a new scheduling group, and
-# that alone shows in the latency when everything shares one CPU.
+# Control rows: the floor changed in one respect, to show what that respect
+# costs. refreaper-setsid puts its child in a session of its own, as sexton
+# and dumb-init do: with the kernel's autogroup scheduling a new session is a
+# new scheduling group, and that alone shows in the signal latency when
+# everything shares one CPU. refreaper-libev is the floor built as sexton
+# must be (bench/refreaper-libev.c: libev ev_io on a signalfd, child in its
+# own session): what sexton costs beyond it is sexton's own.
 SESSION_REF = "refreaper-setsid"
-SIGNAL_ONLY = {SESSION_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "--"])}
+LIBEV_REF = "refreaper-libev"
+CONTROLS = {SESSION_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "--"]),
+            LIBEV_REF: (os.path.join(BENCH_BIN, "refreaper-libev"), ["--"])}
+CONTROL_METRICS = {SESSION_REF: ("signal",), LIBEV_REF: ("storm", "signal")}
 OURS = ("sexton", "sexton-static")
 PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
 METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "supervisors")
@@ -161,7 +167,7 @@ def ns_argv(init, cmd, pin=False, session=False):
     forking here, since unshare's child leads no process group)."""
     argv = list(UNSHARE) + (["setsid"] if session else [])
     if init is not None:
-        binary, pre = INITS[init] if init in INITS else SIGNAL_ONLY[init]
+        binary, pre = INITS[init] if init in INITS else CONTROLS[init]
         argv += [binary] + pre
     argv += cmd
     return (["taskset", "-c", "0"] if pin else []) + argv
@@ -415,17 +421,16 @@ def one_signal_run(init, child, samples, pin, session=False, warmup=5):
         if pid is None:
             out["error"] = "init pid not found"
             return out
-        rng = random.Random(pid)
-        for i in range(samples + warmup):
-            time.sleep(0.003 + rng.random() * 0.004)
-            t0 = now_ns()
-            os.kill(pid, signal.SIGUSR1)
-            line = np_.readline(2.0)
-            if line is None:
-                out["error"] = f"no answer to SIGUSR1 #{i} ({np_.stderr_tail()})"
-                return out
-            if i >= warmup:
-                out["us"].append((int(line) - t0) / 1e3)
+        # The loop runs in C (bench/sigping.c): see there for why.
+        r = subprocess.run([os.path.join(BENCH_BIN, "sigping"), str(pid),
+                            str(np_.p.stdout.fileno()), str(samples), str(warmup), str(pid)],
+                           pass_fds=(np_.p.stdout.fileno(),), capture_output=True, text=True,
+                           timeout=30 + samples * 0.05)
+        lines = r.stdout.split()
+        if r.returncode != 0 or len(lines) != samples:
+            out["error"] = f"sigping: {r.stdout[-200:]!r} {r.stderr[-200:]!r} ({np_.stderr_tail()})"
+            return out
+        out["us"] = [int(x) / 1e3 for x in lines]
         return out
     except (OSError, ValueError) as e:
         out["error"] = repr(e)
@@ -591,6 +596,19 @@ def best_peer_line(values, unit, nd=0, label="median"):
     return " ".join(parts)
 
 
+def controls_for(metric, inits):
+    """The control rows measured with METRIC: only beside the floor."""
+    return [c for c in CONTROLS if metric in CONTROL_METRICS[c] and REF in inits]
+
+
+def control_note(values):
+    """' Control: ...' for each control row in VALUES (init -> number)."""
+    what = {SESSION_REF: "the floor with its child in its own session",
+            LIBEV_REF: "the floor built as sexton must be: libev, signalfd, own session"}
+    return "".join(f" Control: {c} ({what[c]}) / {REF} = {ratio(values[c], values[REF])}."
+                   for c in CONTROLS if values.get(c) is not None and values.get(REF))
+
+
 def table(header, rows, left=("init", "binary", "linkage")):
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---" if h in left else "---:" for h in header) + "|"]
@@ -601,6 +619,7 @@ def table(header, rows, left=("init", "binary", "linkage")):
 
 def storm_tables(S, inits, P, nwaves, title, what):
     runs = P["storm_runs"]
+    inits = list(inits) + [i for i in CONTROLS if i in S]
     out = [f"## {title} ({runs} runs)", "", what + " Single wave: median, min and max over "
            "the runs (the min/max spread shows how bimodal it is).", ""]
     med = {i: median(S[i]["single_us"]) for i in inits}
@@ -621,7 +640,8 @@ def storm_tables(S, inits, P, nwaves, title, what):
              ratio(pw[i], pw.get(REF)), f"{len(S[i]['waves_us'])}/{runs}"] for i in inits]
     out += [table(["init", "sum ms", "median wave µs", "× ref (sum)", "× ref (wave)",
                    "ok runs"], rows), "",
-            best_peer_line({i: sums[i] and sums[i] / 1e3 for i in inits}, "ms", 2, "sum"), ""]
+            best_peer_line({i: sums[i] and sums[i] / 1e3 for i in inits}, "ms", 2, "sum")
+            + control_note(sums), ""]
     errs = [f"{i}: {e}" for i in inits for e in S[i]["errors"]]
     if errs:
         out += ["Errors: " + "; ".join(errs[:10]), ""]
@@ -682,7 +702,7 @@ def report(meta, R, inits, P):
                    "autogroup scheduling, a scheduling group) of its own, as runc makes a "
                    "container's init; elsewhere it shares the harness's session."
                    if key == "signal_pinned_session" else ""), ""]
-        names = list(inits) + [i for i in SIGNAL_ONLY if i in G]
+        names = list(inits) + [i for i in CONTROLS if i in G]
         med = {i: median(G[i]["us"]) for i in names if i in G}
         rows = []
         for i in names:
@@ -694,9 +714,7 @@ def report(meta, R, inits, P):
         out += [table(["init", "median µs", "p90 µs", "× ref", "median per launch µs",
                        "samples"], rows), "",
                 best_peer_line(med, "µs", 1), ""]
-        if med.get(SESSION_REF) is not None and med.get(REF):
-            out[-2] += (f" Control: {SESSION_REF} (the floor with its child in its own session) "
-                        f"/ {REF} = {ratio(med[SESSION_REF], med[REF])}.")
+        out[-2] += control_note(med)
 
     if "idle" in R:
         I = R["idle"]
@@ -902,13 +920,13 @@ def main():
         if "size" in metrics:
             R["size"] = bench_size(inits)
         if "storm" in metrics:
-            R["storm"] = bench_storm(inits, P, a.storm_mode)
+            R["storm"] = bench_storm(inits + controls_for("storm", inits), P, a.storm_mode)
         if "drain" in metrics:
             R["drain"] = bench_drain(inits, P, a.storm_mode)
         if "overhead" in metrics:
             R["overhead"] = bench_overhead(inits, P)
         if "signal" in metrics:
-            sig_inits = inits + ([SESSION_REF] if REF in inits else [])
+            sig_inits = inits + controls_for("signal", inits)
             R["signal_free"] = bench_signal(sig_inits, P, pin=False)
             R["signal_pinned"] = bench_signal(sig_inits, P, pin=True)
             R["signal_pinned_session"] = bench_signal(sig_inits, P, pin=True, session=True)
