@@ -63,9 +63,11 @@ METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "super
 # supervisors: sexton against runit, s6 and supervisord (bench/supervisors.py),
 # run last, into its own bench/results-supervisors{,-quick}.{md,json}.
 
-FULL = dict(storm_n=10000, storm_runs=9, wave_n=100, waves=100, drain_waves=20, overhead_reps=50,
+FULL = dict(storm_n=10000, storm_runs=9, wave_runs=45, wave_n=100, waves=100, drain_waves=20,
+            overhead_reps=50,
             signal_samples=100, signal_launches=5, idle_s=10.0, long_idle_s=120.0)
-QUICK = dict(storm_n=1000, storm_runs=3, wave_n=100, waves=10, drain_waves=5, overhead_reps=10,
+QUICK = dict(storm_n=1000, storm_runs=3, wave_runs=3, wave_n=100, waves=10, drain_waves=5,
+             overhead_reps=10,
              signal_samples=20, signal_launches=2, idle_s=3.0, long_idle_s=15.0)
 
 UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
@@ -274,12 +276,15 @@ def ordered(inits, rep):
 # ---------------------------------------------------------------- metrics
 
 def bench_storm(inits, P, mode):
-    """Single wave of storm_n orphans and waves x wave_n, storm_runs each."""
+    """A single wave of storm_n orphans, storm_runs times, and waves x wave_n,
+    wave_runs times: a run of waves costs a fraction of a second, and a
+    5 % target needs more than 9 of them (their spread is +-10 % here)."""
     drv = os.path.join(BENCH_BIN, "stormdriver")
     res = {i: {"single_us": [], "waves_us": [], "errors": []} for i in inits}
-    shapes = [("single_us", P["storm_n"], 1), ("waves_us", P["wave_n"], P["waves"])]
-    for rep in range(P["storm_runs"]):
-        log(f"storm: run {rep + 1}/{P['storm_runs']}")
+    for rep in range(max(P["storm_runs"], P["wave_runs"])):
+        log(f"storm: run {rep + 1}/{max(P['storm_runs'], P['wave_runs'])}")
+        shapes = ([("single_us", P["storm_n"], 1)] if rep < P["storm_runs"] else []) + \
+                 ([("waves_us", P["wave_n"], P["waves"])] if rep < P["wave_runs"] else [])
         for init in ordered(inits, rep):
             for key, n, waves in shapes:
                 r = run_ns(init, [drv, str(n), str(waves), mode, "60"], timeout=180)
@@ -617,8 +622,37 @@ def table(header, rows, left=("init", "binary", "linkage")):
     return "\n".join(lines)
 
 
-def storm_tables(S, inits, P, nwaves, title, what):
+def bootstrap_ratio(xs, ys, rounds=2000):
+    """95 % interval of median(xs) / median(ys), resampling each list."""
+    if not xs or not ys:
+        return None
+    rng = random.Random(1)
+    rs = sorted(median(rng.choices(xs, k=len(xs))) / median(rng.choices(ys, k=len(ys)))
+                for _ in range(rounds))
+    return rs[int(0.025 * rounds)], rs[int(0.975 * rounds) - 1]
+
+
+def interval_line(values, samples, unit_label):
+    """For each of OURS: its ratio to the floor and to the best peer, with
+    the 95 % bootstrap interval of each, so that a difference smaller than
+    the noise reads as one."""
+    peers = {k: v for k, v in values.items() if k in PEERS and v is not None}
+    parts = []
+    bp = min(peers, key=peers.get) if peers else None
+    for o in OURS:
+        for other in (REF, bp):
+            if values.get(o) is None or values.get(other) is None:
+                continue
+            iv = bootstrap_ratio(samples[o], samples[other])
+            parts.append(f"{o} / {other} = {ratio(values[o], values[other])} "
+                         f"(95 % interval {iv[0]:.2f}–{iv[1]:.2f})")
+    return (f"Ratios of the median {unit_label}, with a bootstrap interval over the runs: "
+            + "; ".join(parts) + ".") if parts else ""
+
+
+def storm_tables(S, inits, P, nwaves, title, what, wave_runs=None):
     runs = P["storm_runs"]
+    wave_runs = wave_runs or runs
     inits = list(inits) + [i for i in CONTROLS if i in S]
     out = [f"## {title} ({runs} runs)", "", what + " Single wave: median, min and max over "
            "the runs (the min/max spread shows how bimodal it is).", ""]
@@ -631,21 +665,30 @@ def storm_tables(S, inits, P, nwaves, title, what):
                      fmt(xs and max(xs) / 1e3, 1), ratio(med[i], ref), f"{len(xs)}/{runs}"])
     out += [table(["init", "median ms", "min ms", "max ms", "× ref", "ok runs"], rows), "",
             best_peer_line({i: med[i] and med[i] / 1e3 for i in inits}, "ms", 1), ""]
-    out += [f"### The same as {nwaves} waves of {P['wave_n']} ({runs} runs)", "",
+    out += [f"### The same as {nwaves} waves of {P['wave_n']} ({wave_runs} runs)", "",
             "Per run: the sum of the wave times and the median wave; the table gives the "
-            "median of each over the runs.", ""]
-    sums = {i: median([sum(w) for w in S[i]["waves_us"]]) for i in inits}
+            "median of each over the runs, and the quartiles of the sums.", ""]
+    run_sums = {i: [sum(w) / 1e3 for w in S[i]["waves_us"]] for i in inits}
+    sums = {i: median(run_sums[i]) for i in inits}
     pw = {i: median([median(w) for w in S[i]["waves_us"]]) for i in inits}
-    rows = [[i, fmt(sums[i] and sums[i] / 1e3, 2), fmt(pw[i], 0), ratio(sums[i], sums.get(REF)),
-             ratio(pw[i], pw.get(REF)), f"{len(S[i]['waves_us'])}/{runs}"] for i in inits]
-    out += [table(["init", "sum ms", "median wave µs", "× ref (sum)", "× ref (wave)",
-                   "ok runs"], rows), "",
-            best_peer_line({i: sums[i] and sums[i] / 1e3 for i in inits}, "ms", 2, "sum")
-            + control_note(sums), ""]
+    rows = [[i, fmt(sums[i], 2), quartiles(run_sums[i]), fmt(pw[i], 0),
+             ratio(sums[i], sums.get(REF)), ratio(pw[i], pw.get(REF)),
+             f"{len(S[i]['waves_us'])}/{wave_runs}"] for i in inits]
+    out += [table(["init", "sum ms", "sum quartiles ms", "median wave µs", "× ref (sum)",
+                   "× ref (wave)", "ok runs"], rows), "",
+            best_peer_line(sums, "ms", 2, "sum") + control_note(sums), "",
+            interval_line(sums, run_sums, "sums"), ""]
     errs = [f"{i}: {e}" for i in inits for e in S[i]["errors"]]
     if errs:
         out += ["Errors: " + "; ".join(errs[:10]), ""]
     return out
+
+
+def quartiles(xs):
+    if len(xs) < 4:
+        return "—"
+    q = statistics.quantiles(xs, n=4)
+    return f"{q[0]:,.1f}–{q[2]:,.1f}"
 
 
 def report(meta, R, inits, P):
@@ -668,7 +711,7 @@ def report(meta, R, inits, P):
             R["storm"], inits, P, P["waves"],
             f"Reap storm: {P['storm_n']:,} orphans at once",
             "Time from the release of the orphans (all exit at once) until /proc lists none "
-            "of them: their exits and the init's reaping, interleaved.")
+            "of them: their exits and the init's reaping, interleaved.", P["wave_runs"])
     if "drain" in R:
         out += storm_tables(
             R["drain"], inits, P, P["drain_waves"],
@@ -891,7 +934,7 @@ def main():
     reps = []
     if "storm" in metrics:
         reps.append(f"storm {P['storm_n']} orphans × {P['storm_runs']} runs and "
-                    f"{P['waves']} waves of {P['wave_n']} × {P['storm_runs']} runs "
+                    f"{P['waves']} waves of {P['wave_n']} × {P['wave_runs']} runs "
                     f"({a.storm_mode} orphans)")
     if "drain" in metrics:
         reps.append(f"drain {P['storm_n']} zombies × {P['storm_runs']} runs and "
