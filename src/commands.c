@@ -172,6 +172,18 @@ get_opts(struct ctl_client *cl, struct ctl_opts *o)
 	return false;
 }
 
+/* The options of a command that takes exactly one known service. */
+static bool
+get_one_service(struct sexton *sx, struct ctl_client *cl, struct ctl_opts *o)
+{
+	if (!get_opts(cl, o) || !names_known(sx, cl, o))
+		return false;
+	if (o->nnames == 1)
+		return true;
+	ctl_error(cl, 2, "%s: exactly one service", ctl_name(cl->req.cmd));
+	return false;
+}
+
 /*
  * status --rows: the same values as arrays in the order of "columns".
  * A client builds no hash table per service: sextonctl's table of 1000
@@ -360,12 +372,8 @@ cmd_wait(struct sexton *sx, struct ctl_client *cl)
 {
 	struct ctl_opts o;
 
-	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+	if (!get_one_service(sx, cl, &o))
 		return;
-	if (o.nnames != 1) {
-		ctl_error(cl, 2, "wait: exactly one service");
-		return;
-	}
 	ctl_park(cl, o.timeout > 0 ? now(sx) + o.timeout : 0);
 	check_wait(sx, cl);
 }
@@ -410,12 +418,8 @@ cmd_log(struct sexton *sx, struct ctl_client *cl)
 	struct ctl_opts o;
 	struct json j;
 
-	if (!get_opts(cl, &o) || !names_known(sx, cl, &o))
+	if (!get_one_service(sx, cl, &o))
 		return;
-	if (o.nnames != 1) {
-		ctl_error(cl, 2, "log: exactly one service");
-		return;
-	}
 	svc = sup_find(&sx->sup, o.names[0]);
 	if (svc->cfg->output != OUT_TAGGED) {
 		ctl_error(cl, 1, "%s: output is not 'tagged': sexton keeps no lines of it", svc->name);

@@ -63,6 +63,14 @@ def test_status_fields_and_types(ctl):
     assert one(d.sock, "status nope") == {"error": "no such service: nope", "code": 2}
 
 
+def test_wait_and_log_take_exactly_one_service(ctl):
+    d = ctl()
+    for cmd in ("wait", "log"):
+        assert one(d.sock, f"{cmd} db web") == {"error": f"{cmd}: exactly one service",
+                                                "code": 2}
+    assert one(d.sock, "wait nope") == {"error": "no such service: nope", "code": 2}
+
+
 def test_stop_start_restart_wait_for_state(ctl):
     d = ctl()
     doc = one(d.sock, "stop db")  # web depends on db: it goes down first
