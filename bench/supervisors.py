@@ -1136,6 +1136,13 @@ def status_tables(n, D, sups, P):
 
     def col(s, key):
         return (S[s] or {}).get(key) or []
+
+    def ok_runs(xs, st, which):
+        """'good/planned', and the first error of that table's runs: the
+        one-service runs log theirs as 'status s...', the others not."""
+        okr = f"{len(xs)}/{st.get(which + '_planned', '—')}"
+        errs = [e for e in st["errors"] if e.startswith("status s") == (which == "one")]
+        return okr + (f"; {errs[0][:70]}" if errs else "")
     med = {s: median(col(s, "all_ms")) for s in sups}
     bp, bv, rat = rows_with_ratio(med, sups)
     rows = []
@@ -1145,12 +1152,8 @@ def status_tables(n, D, sups, P):
         if not st:
             rows.append([s, "—", "—", "—", "—", "not measured"])
             continue
-        okr = f"{len(xs)}/{st.get('all_planned', '—')}"
-        errs = [e for e in st["errors"] if not e.startswith("status s")]
-        if errs:
-            okr += f"; {errs[0][:70]}"
         rows.append([s, fmt(med[s], 1), fmt(xs and min(xs), 1), fmt(xs and max(xs), 1),
-                     rat[s], okr])
+                     rat[s], ok_runs(xs, st, "all")])
     out += [f"#### Every service: the status of all {n}", "",
             table(["supervisor", "median ms", "min ms", "max ms", "× best peer", "ok runs"],
                   rows, left=("supervisor",)), "", peer_line(bp, bv, "ms", 1)]
@@ -1172,12 +1175,8 @@ def status_tables(n, D, sups, P):
         if not st:
             rows.append([s, "—", "—", "—", "—", "not measured"])
             continue
-        okr = f"{len(xs)}/{st.get('one_planned', '—')}"
-        errs = [e for e in st["errors"] if e.startswith("status s")]
-        if errs:
-            okr += f"; {errs[0][:70]}"
         rows.append([s, fmt(meds[s], 2), fmt(p90s[s], 2), ratio(meds[s], bv) if bp else "—",
-                     ratio(p90s[s], bv9) if bp9 else "—", okr])
+                     ratio(p90s[s], bv9) if bp9 else "—", ok_runs(xs, st, "one")])
     out += ["#### One service: the round trip of the status of one named service "
             "(a random one per run)", "",
             table(["supervisor", "median ms", "p90 ms", "× best peer (median)",
