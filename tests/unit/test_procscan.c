@@ -168,6 +168,7 @@ test_scan_threads_zombie_and_resample(void **state)
 	struct proc_snapshot snap = { 0 };
 	const struct proc_info *p;
 	pid_t child, grandchild = 0, zombie;
+	size_t steady;
 	int fds[2];
 
 	(void)state;
@@ -206,12 +207,17 @@ test_scan_threads_zombie_and_resample(void **state)
 	assert_int_equal(p->state, 'Z');
 	assert_int_equal(p->tracer, 0);
 	assert_false(find(&snap, getpid())->ours);
-	assert_int_equal(procscan_resample(&snap), 1); /* the zombie, still Z */
+	/* The count is of the whole system: another zombie on the machine
+	 * (a slow init's) is in it too. Ours is the one the test controls. */
+	steady = procscan_resample(&snap);
+	assert_true(steady >= 1);
+	assert_true(snap.t[find(&snap, zombie)->thread0].steady); /* still Z */
 
 	/* The next scan reuses the tables. */
 	assert_int_equal(procscan(&snap, PROCSCAN_THREADS), 0);
+	steady = procscan_resample(&snap);
 	waitpid(zombie, NULL, 0);
-	assert_int_equal(procscan_resample(&snap), 0);
+	assert_true(procscan_resample(&snap) <= steady - 1); /* others may go too */
 	assert_false(snap.t[find(&snap, zombie)->thread0].steady);
 
 	procscan_free(&snap);
