@@ -48,6 +48,7 @@ struct sexton {
 	 * jumps with a timerfd instead of waking every 59.7 s (idle = idle). */
 	ev_periodic idle_anchor;
 	ev_timer phase_timer; /* stop_timeout, then kill_timeout */
+	ev_timer reap_timer;  /* the next drain, when drains are paced (reap_pace) */
 
 	enum sx_phase phase;
 	double stop_timeout, kill_timeout;
@@ -72,6 +73,8 @@ struct sexton {
 	bool sweep_killed;    /* the sweep needed SIGKILL */
 
 	unsigned long orphans_reaped;
+	unsigned long reap_passes; /* drains of the whole child list */
+	double last_scan_s;	   /* what the last drain's final waitpid took */
 	int exit_code;
 };
 

@@ -764,6 +764,9 @@ cmd_metrics(struct sexton *sx, struct ctl_client *cl)
 		service_metrics(f, sx);
 	metric(f, "sexton_orphans_reaped_total", "counter", "Adopted processes reaped.");
 	text_printf(f, "sexton_orphans_reaped_total %lu\n", sx->orphans_reaped);
+	metric(f, "sexton_reap_passes_total", "counter",
+	       "Drains of the child list (waitpid(-1) until nothing more has exited).");
+	text_printf(f, "sexton_reap_passes_total %lu\n", sx->reap_passes);
 	metric(f, "sexton_control_requests_total", "counter", "Control socket requests.");
 	text_printf(f, "sexton_control_requests_total %llu\n", sx->ctl.requests);
 	if (sx->have_services && sx->sup.sink) {

@@ -65,23 +65,66 @@ on_child_exit(void *ctx, pid_t pid, int st)
 	log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
-/* HINTS: the pids the SIGCHLD records named, reaped first (reap_pid) so a
- * service restarts before the drain. Without services there is nothing to
- * restart, and in an orphan storm the named pid is often gone already. */
+/* After any reaping: the main child's exit starts the shutdown; with
+ * nobody left, a sweep is over. */
 static void
-reap(struct sexton *sx, const pid_t *hints, size_t nhints)
+after_reaping(struct sexton *sx, bool main_was_running, bool no_children)
 {
-	bool no_children;
-	bool main_was_running = !sx->main_exited;
-	size_t i;
-
-	for (i = 0; sx->have_services && i < nhints; i++)
-		reap_pid(hints[i], on_child_exit, sx);
-	reap_all(on_child_exit, sx, &no_children);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
 		begin_shutdown(sx);
 	else if (no_children && (sx->phase == SX_SWEEP_TERM || sx->phase == SX_SWEEP_KILL))
 		finish(sx);
+}
+
+/* The drain, and when one look at the child list has become expensive
+ * (an orphan storm), the time before the next one (reap_pace). Returns
+ * true when no child is left. */
+static bool
+drain(struct sexton *sx)
+{
+	double scan_s, delay;
+	bool no_children;
+	size_t n;
+
+	n = reap_all(on_child_exit, sx, &no_children, &scan_s);
+	sx->reap_passes++;
+	delay = no_children ? 0 : reap_pace(n, scan_s, sx->last_scan_s);
+	sx->last_scan_s = scan_s;
+	if (delay > 0) {
+		ev_now_update(sx->loop); /* a long drain has made the loop's time stale */
+		ev_timer_set(&sx->reap_timer, delay, 0.);
+		ev_timer_start(sx->loop, &sx->reap_timer);
+	}
+	return no_children;
+}
+
+static void
+on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, reap_timer);
+	bool main_was_running = !sx->main_exited;
+
+	(void)loop;
+	(void)revents;
+	after_reaping(sx, main_was_running, drain(sx));
+}
+
+/* HINTS: the pids the SIGCHLD records named, reaped first (reap_pid) so a
+ * service restarts before the drain. Without services there is nothing to
+ * restart, and in an orphan storm the named pid is often gone already.
+ * While drains are paced the drain waits for its timer: the exits that
+ * wake us meanwhile are collected by it. */
+static void
+reap(struct sexton *sx, const pid_t *hints, size_t nhints)
+{
+	bool main_was_running = !sx->main_exited, no_children = false;
+	size_t i;
+
+	for (i = 0; sx->have_services && i < nhints; i++)
+		reap_pid(hints[i], on_child_exit, sx);
+	if (!ev_is_active(&sx->reap_timer))
+		no_children = drain(sx);
+	after_reaping(sx, main_was_running, no_children);
 }
 
 static void
@@ -447,6 +490,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
 	ev_init(&sx->phase_timer, on_phase_timeout);
+	ev_init(&sx->reap_timer, on_reap_timer);
 	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
 	return 0;
 }
