@@ -160,6 +160,26 @@ find(const struct proc_snapshot *snap, pid_t pid)
 	return p;
 }
 
+/* The processes a test leaves running, killed in its teardown even when
+ * an assertion stopped it halfway (else they outlive the test binary). */
+static pid_t leftovers[4];
+
+static int
+kill_leftovers(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		if (leftovers[i] > 0) {
+			kill(leftovers[i], SIGKILL);
+			waitpid(leftovers[i], NULL, 0); /* ECHILD for a grandchild */
+		}
+		leftovers[i] = 0;
+	}
+	return 0;
+}
+
 /* A child (two threads) and grandchild are ours, with their threads; a
  * zombie child stays steady across resamples until it is reaped. */
 static void
@@ -188,10 +208,13 @@ test_scan_threads_zombie_and_resample(void **state)
 		pause();
 		_exit(0);
 	}
+	leftovers[0] = child;
 	assert_int_equal(read(fds[0], &grandchild, sizeof(grandchild)), sizeof(grandchild));
+	leftovers[1] = grandchild;
 	zombie = fork();
 	if (zombie == 0)
 		_exit(0);
+	leftovers[2] = zombie;
 	usleep(100 * 1000);
 
 	assert_int_equal(procscan(&snap, PROCSCAN_THREADS), 0);
@@ -238,7 +261,7 @@ main(void)
 		cmocka_unit_test(test_stat_truncated),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_stack),
-		cmocka_unit_test(test_scan_threads_zombie_and_resample),
+		cmocka_unit_test_teardown(test_scan_threads_zombie_and_resample, kill_leftovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
