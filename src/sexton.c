@@ -298,7 +298,7 @@ begin_sweep(struct sexton *sx)
 		log_warn("cannot list processes to stop: %s", strerror(-n));
 	ev_timer_set(&sx->phase_timer, sx->stop_timeout, 0.);
 	ev_timer_start(sx->loop, &sx->phase_timer);
-	reap(sx, NULL, 0); /* with nobody left this finishes at once */
+	reap(sx, NULL, 0); /* with nobody left this finishes now (or at the paced drain) */
 }
 
 static void
