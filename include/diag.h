@@ -15,7 +15,8 @@
  *   sampled (on-demand doctor)  it held in every sample over ~0.5 s
  *   background (watch_interval) D: seen for hung_threshold; zombies:
  *                               seen by an earlier scan too
- *   instant (ps)                zombies as they are; D only by history
+ *   instant (ps)                as background: the history decides
+ *                               (every ps adds its snapshot to it)
  *   after SIGKILL (shutdown)    every live thread of what is left
  */
 #ifndef SEXTON_DIAG_H
@@ -41,7 +42,7 @@ enum diag_kind { DIAG_STUCK, DIAG_FAKE_ZOMBIE, DIAG_TRACED_ZOMBIE, DIAG_UNREAPED
 enum diag_mode {
 	DIAG_SAMPLED,	   /* `steady` marks from procscan_resample() decide */
 	DIAG_BACKGROUND,   /* the history decides */
-	DIAG_INSTANT,	   /* ps: zombies now, D by history */
+	DIAG_INSTANT,	   /* ps: by history, which it adds to */
 	DIAG_AFTER_SIGKILL /* shutdown: every live thread left is stuck */
 };
 

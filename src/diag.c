@@ -203,8 +203,9 @@ persists(const struct diag_history *h, const struct proc_thread *t, const struct
 
 	if (p->mode == DIAG_SAMPLED)
 		return t->steady;
-	if (t->state == 'Z' && p->mode == DIAG_INSTANT)
-		return true;
+	/* Background and instant alike: a zombie must have been seen by an
+	 * earlier scan, since a child is a zombie for the moment between its
+	 * exit and its parent's wait; a D thread for hung_threshold. */
 	e = history_find(h, t->tid, t->state);
 	if (!e || e->start != t->start)
 		return false;

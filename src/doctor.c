@@ -195,6 +195,9 @@ doctor_instant(struct doctor *d, const struct proc_snapshot *snap, struct diag_r
 {
 	struct diag_params p;
 
+	/* ps adds what it sees to the history, so that the next scan knows a
+	 * zombie or a D thread has lasted; what it reports, the history says. */
+	diag_history_update(&d->hist, snap, ev_now(d->loop));
 	params_init(d, &p, DIAG_INSTANT);
 	diag_classify(snap, &d->hist, &p, r);
 }

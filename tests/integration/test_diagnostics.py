@@ -233,6 +233,27 @@ def test_unreaped(sexton):
     wait_for(lambda: request(d.sock, "doctor")["ok"], what="the zombies to be reaped")
 
 
+def test_ps_marks_a_zombie_once_an_earlier_scan_saw_it(sexton):
+    """A child is a zombie for the instant between its exit and its
+    parent's wait (a shell's `cmd & wait` loop): the first ps that sees a
+    zombie shows it Z without a finding; the next one, once it has lasted,
+    marks it. No doctor and no background scan run here, so the first
+    sighting is ps's own."""
+    d = sexton({"lazy": f"{FIXTURES}/unreaped 2"})
+    pid = d.started_pid("lazy")
+    d.wait_out("ready")
+
+    def zombies():
+        time.sleep(0.25)  # past ps's 0.2 s reuse of its last answer: a fresh scan
+        ps = request(d.sock, "ps")["processes"]
+        return [p for p in ps if p["ppid"] == pid and p["state"] == "Z"] or None
+
+    first = wait_for(zombies, what="the zombies in ps")
+    assert len(first) == 2 and not [z for z in first if "finding" in z], first
+    again = zombies()
+    assert len(again) == 2 and all(z.get("finding") == "unreaped" for z in again), again
+
+
 def test_frozen_task_is_stuck_with_sigkill_pending_and_what_it_holds(sexton, freezer, tmp_path):
     server = write_script(tmp_path, "server", f"""exec {PYTHON} -c '
 import socket, time
