@@ -39,17 +39,19 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 
 all: deps build/sexton build/sextonctl
 
+# Every compile waits for this (order-only), so `make -j` on a fresh
+# machine does not compile before the headers are installed.
 deps:
 	@scripts/ensure-deps build
 
 deps-test:
 	@scripts/ensure-deps build test
 
-build/obj/%.o: src/%.c
+build/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(OPTFLAGS) -c $< -o $@
 
-build/asan/obj/%.o: src/%.c
+build/asan/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
 
@@ -146,14 +148,14 @@ STATIC_FLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VER
 	-Wl,--gc-sections
 MUSL_CC   := musl-gcc
 MUSL_INC  := build/musl-include
-MUSL_LIBS := $(shell $(CC) -print-file-name=libev.a) $(shell $(CC) -print-file-name=libinih.a)
+MUSL_LIBS  = $(shell $(CC) -print-file-name=libev.a) $(shell $(CC) -print-file-name=libinih.a)
 
 $(MUSL_INC)/%.h:
 	@mkdir -p $(@D)
 	ln -sf /usr/include/$(@F) $@
 
 build/sexton-static: src/main.c $(LIB_SRC) src/musl/glibcabi.c $(wildcard include/*.h) \
-		| $(MUSL_INC)/ev.h $(MUSL_INC)/ini.h
+		| deps $(MUSL_INC)/ev.h $(MUSL_INC)/ini.h
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STATIC_FLAGS) -isystem $(MUSL_INC) -o $@ $(filter %.c,$^) $(MUSL_LIBS)
 
@@ -163,7 +165,7 @@ build/static/sexton: build/sexton-static
 	@mkdir -p $(@D)
 	cp $< $@
 
-build/sextonctl-static: $(CTL_SRC) $(CTL_SHARED:build/obj/%.o=src/%.c)
+build/sextonctl-static: $(CTL_SRC) $(CTL_SHARED:build/obj/%.o=src/%.c) | deps
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_FLAGS) -o $@ $^ -ljansson
 
