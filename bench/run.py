@@ -49,14 +49,23 @@ INITS = {
 # costs. refreaper-setsid puts its child in a session of its own, as sexton
 # and dumb-init do: with the kernel's autogroup scheduling a new session is a
 # new scheduling group, and that alone shows in the signal latency when
-# everything shares one CPU. refreaper-libev is the floor built as sexton
-# must be (bench/refreaper-libev.c: libev ev_io on a signalfd, child in its
-# own session): what sexton costs beyond it is sexton's own.
+# everything shares one CPU. refreaper-signalfd then waits in a blocking
+# read of a signalfd instead of sigwaitinfo, and refreaper-epoll in
+# epoll_wait followed by a read of the signalfd (the one system call more
+# per wake-up that any event loop over a signalfd makes). refreaper-libev is
+# the floor built as sexton must be (bench/refreaper-libev.c: libev ev_io on
+# a signalfd, child in its own session): what sexton costs beyond it is
+# sexton's own. Each row changes one thing from the one before.
 SESSION_REF = "refreaper-setsid"
+SIGNALFD_REF = "refreaper-signalfd"
+EPOLL_REF = "refreaper-epoll"
 LIBEV_REF = "refreaper-libev"
 CONTROLS = {SESSION_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "--"]),
+            SIGNALFD_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "-w", "signalfd", "--"]),
+            EPOLL_REF: (os.path.join(BENCH_BIN, "refreaper"), ["-s", "-w", "epoll", "--"]),
             LIBEV_REF: (os.path.join(BENCH_BIN, "refreaper-libev"), ["--"])}
-CONTROL_METRICS = {SESSION_REF: ("signal",), LIBEV_REF: ("storm", "signal")}
+CONTROL_METRICS = {SESSION_REF: ("signal",), SIGNALFD_REF: ("signal",), EPOLL_REF: ("signal",),
+                   LIBEV_REF: ("storm", "signal")}
 OURS = ("sexton", "sexton-static")
 PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
 METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "supervisors")
@@ -609,6 +618,8 @@ def controls_for(metric, inits):
 def control_note(values):
     """' Control: ...' for each control row in VALUES (init -> number)."""
     what = {SESSION_REF: "the floor with its child in its own session",
+            SIGNALFD_REF: "and a blocking read of a signalfd for sigwaitinfo",
+            EPOLL_REF: "and epoll_wait, then a read of the signalfd",
             LIBEV_REF: "the floor built as sexton must be: libev, signalfd, own session"}
     return "".join(f" Control: {c} ({what[c]}) / {REF} = {ratio(values[c], values[REF])}."
                    for c in CONTROLS if values.get(c) is not None and values.get(REF))

@@ -34,6 +34,7 @@
 
 #define SX_DEFAULT_STOP_TIMEOUT_S 10.0 /* SPEC default stop_timeout */
 #define SX_DEFAULT_KILL_TIMEOUT_S 5.0  /* SPEC default kill_timeout */
+#define SX_SIGFD_BATCH 16	       /* siginfo records read per read(2) */
 
 enum sx_phase { SX_RUNNING, SX_STOPPING_SERVICES, SX_SWEEP_TERM, SX_SWEEP_KILL, SX_DONE };
 
@@ -44,6 +45,14 @@ struct sexton {
 
 	int sigfd;
 	ev_io sig_watcher;
+	/* SIGCHLDs read but not yet reaped; the signalfd found empty since
+	 * the loop woke (container mode reads it early: on_loop_acquire). */
+	struct sx_sigchld {
+		bool exited;
+		pid_t hints[SX_SIGFD_BATCH]; /* the pids the records named, for reap_pid */
+		size_t nhints;
+	} sigchld;
+	bool sigfd_emptied;
 	/* Never fires in practice: its presence makes libev watch clock
 	 * jumps with a timerfd instead of waking every 59.7 s (idle = idle). */
 	ev_periodic idle_anchor;

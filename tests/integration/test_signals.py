@@ -1,6 +1,7 @@
 """Container mode: signals sexton receives reach the main child."""
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -34,6 +35,28 @@ def test_realtime_signal_is_forwarded(run, recorder, sig, name):
     recorder.wait_line(name)
     r.signal(signal.SIGTERM)
     assert r.wait() == 0
+
+
+def test_stopped_traced_and_continued_from_outside(run, recorder):
+    """A tracer attaching and leaving (strace -p, gdb -p) and SIGSTOP and
+    SIGCONT from the host: an attach makes the loop's epoll_wait return
+    EINTR, which sexton must survive (libev aborts on any other errno
+    there), and it goes on forwarding. CONT reaches the child too (it is
+    in the forwarded set)."""
+    r = start(run, recorder)
+    pid = r.sexton_pid
+    for _ in range(2):
+        subprocess.run(["timeout", "-s", "INT", "0.3", "strace", "-q", "-o", "/dev/null",
+                        "-p", str(pid)], check=False)
+        r.signal(signal.SIGSTOP)
+        time.sleep(0.05)
+        r.signal(signal.SIGCONT)
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR1")
+    recorder.wait_line("CONT")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.err
+    assert "epoll_wait" not in r.err
 
 
 def test_rtmin_plus_3_is_an_orderly_stop(run, recorder):
