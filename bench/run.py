@@ -74,7 +74,7 @@ METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "super
 
 FULL = dict(storm_n=10000, storm_runs=9, wave_runs=45, wave_n=100, waves=100, drain_waves=20,
             overhead_reps=50,
-            signal_samples=100, signal_launches=5, idle_s=10.0, long_idle_s=120.0)
+            signal_samples=400, signal_launches=20, idle_s=10.0, long_idle_s=120.0)
 QUICK = dict(storm_n=1000, storm_runs=3, wave_runs=3, wave_n=100, waves=10, drain_waves=5,
              overhead_reps=10,
              signal_samples=20, signal_launches=2, idle_s=3.0, long_idle_s=15.0)
@@ -643,7 +643,7 @@ def bootstrap_ratio(xs, ys, rounds=2000):
     return rs[int(0.025 * rounds)], rs[int(0.975 * rounds) - 1]
 
 
-def interval_line(values, samples, unit_label):
+def interval_line(values, samples, unit_label, over="the runs"):
     """For each of OURS: its ratio to the floor and to the best peer, with
     the 95 % bootstrap interval of each, so that a difference smaller than
     the noise reads as one."""
@@ -657,7 +657,7 @@ def interval_line(values, samples, unit_label):
             iv = bootstrap_ratio(samples[o], samples[other])
             parts.append(f"{o} / {other} = {ratio(values[o], values[other])} "
                          f"(95 % interval {iv[0]:.2f}–{iv[1]:.2f})")
-    return (f"Ratios of the median {unit_label}, with a bootstrap interval over the runs: "
+    return (f"Ratios of the median {unit_label}, with a bootstrap interval over {over}: "
             + "; ".join(parts) + ".") if parts else ""
 
 
@@ -769,6 +769,7 @@ def report(meta, R, inits, P):
                        "samples"], rows), "",
                 best_peer_line(med, "µs", 1), ""]
         out[-2] += control_note(med)
+        out += [interval_line(med, {i: G[i]["us"] for i in G}, "latencies", "the signals"), ""]
 
     if "idle" in R:
         I = R["idle"]
