@@ -161,7 +161,7 @@ opt_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 }
 
 int
-opt_rewrite_signal(const struct options *opts, int sig)
+__attribute__((hot)) opt_rewrite_signal(const struct options *opts, int sig)
 {
 	if (sig > 0 && sig < OPT_NSIG && opts->rewrite[sig] >= 0)
 		return opts->rewrite[sig];
