@@ -216,11 +216,10 @@ supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 /* One read of the signalfd, each record handled as it comes: forwarded
  * (container mode) or obeyed (supervisor mode), while the SIGCHLDs are
  * collected in sx->sigchld for reap(). Returns false once the signalfd is
- * empty (a short read, EAGAIN, or an error). */
-/* hot: the forwarding path (this, forward_signal, on_loop_acquire and
- * opt_rewrite_signal) shares one page of text, one cold page fewer to
- * fault into the TLB right after the sleep (0.7 us less before the kill,
- * measured: DESIGN.md). */
+ * empty (a short read, EAGAIN, or an error). `hot`: the forwarding path
+ * (this, forward_signal, on_loop_acquire, opt_rewrite_signal) shares one
+ * page of text, one cold page fewer right after the sleep (0.7 us less
+ * before the kill, measured: DESIGN.md). */
 static bool __attribute__((hot))
 read_signals(struct sexton *sx)
 {
@@ -268,11 +267,11 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 /*
  * Container mode: forward at the moment the loop wakes. libev calls this
  * right after epoll_wait returns, before it looks at what woke it; that
- * look (its fd, timer and pending lists, cold after a sleep) costs about
- * 5 us on the benchmark's VM, which is all sexton added to the signal
- * latency of the raw epoll loop (bench/README.md). Only kill(2) is done
- * here: the SIGCHLDs read are handed to on_sigfd through the watcher, so
- * that reaping, restarts and timers run where libev expects callbacks.
+ * look (its fd, timer and pending lists, cold after a sleep) costs 3-9 us
+ * on the benchmark's VM, and forwarding from here saved 3-4 us per signal
+ * (DESIGN.md, "The early read"). Only kill(2) is done here: the SIGCHLDs
+ * read are handed to on_sigfd through the watcher, so that reaping,
+ * restarts and timers run where libev expects callbacks.
  */
 static void __attribute__((hot))
 on_loop_acquire(struct ev_loop *loop)
