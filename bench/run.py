@@ -74,7 +74,7 @@ METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "super
 
 FULL = dict(storm_n=10000, storm_runs=9, wave_runs=45, wave_n=100, waves=100, drain_waves=20,
             overhead_reps=50,
-            signal_samples=400, signal_launches=20, idle_s=10.0, long_idle_s=120.0)
+            signal_samples=1200, signal_launches=40, idle_s=10.0, long_idle_s=120.0)
 QUICK = dict(storm_n=1000, storm_runs=3, wave_runs=3, wave_n=100, waves=10, drain_waves=5,
              overhead_reps=10,
              signal_samples=20, signal_launches=2, idle_s=3.0, long_idle_s=15.0)
@@ -413,8 +413,9 @@ def bench_signal(inits, P, pin, session=False):
             for init in ordered(inits, (17 if pin else 7) + k + (50 if session else 0)):
                 r = one_signal_run(init, child, per, pin, session)
                 res[init]["us"] += r["us"]
-                if r["us"]:
-                    res[init]["per_launch_median"].append(median(r["us"]))
+                # None for a failed launch, so that launch k of every init
+                # stays at index k (paired_line pairs them).
+                res[init]["per_launch_median"].append(median(r["us"]) if r["us"] else None)
                 if r["error"]:
                     res[init]["error"] = r["error"]
                     log(f"  {init}: {r['error']}")
@@ -661,6 +662,28 @@ def interval_line(values, samples, unit_label, over="the runs"):
             + "; ".join(parts) + ".") if parts else ""
 
 
+def paired_line(G):
+    """Launch k of every init runs back to back (in a fresh random order per
+    launch), so the launch is a block: the median over the launches of
+    each pair's difference of launch medians, with a bootstrap interval,
+    takes out what drifts between launches (placement, the VM's load)."""
+    parts = []
+    for o in OURS:
+        for c in (EPOLL_REF, LIBEV_REF):
+            if o not in G or c not in G:
+                continue
+            d = [a - b for a, b in zip(G[o]["per_launch_median"], G[c]["per_launch_median"])
+                 if a is not None and b is not None]
+            if len(d) < 4:
+                continue
+            rng = random.Random(2)
+            bs = sorted(median(rng.choices(d, k=len(d))) for _ in range(2000))
+            parts.append(f"{o} − {c} = {median(d):+.1f} µs (95 % interval "
+                         f"{bs[50]:+.1f} to {bs[1949]:+.1f})")
+    return ("Paired by launch (median over the launches of the difference of launch "
+            "medians): " + "; ".join(parts) + ".") if parts else ""
+
+
 def storm_tables(S, inits, P, nwaves, title, what, wave_runs=None):
     runs = P["storm_runs"]
     wave_runs = wave_runs or runs
@@ -769,7 +792,8 @@ def report(meta, R, inits, P):
                        "samples"], rows), "",
                 best_peer_line(med, "µs", 1), ""]
         out[-2] += control_note(med)
-        out += [interval_line(med, {i: G[i]["us"] for i in G}, "latencies", "the signals"), ""]
+        out += [interval_line(med, {i: G[i]["us"] for i in G}, "latencies", "the signals"), "",
+                paired_line(G), ""]
 
     if "idle" in R:
         I = R["idle"]
