@@ -70,6 +70,11 @@ struct proc_stat {
 int procscan(struct proc_snapshot *snap, unsigned flags);
 void procscan_free(struct proc_snapshot *snap);
 
+/* How many processes /proc lists (its numeric entries), without reading
+ * any of them: one getdents pass, for `metrics`, which a client may ask
+ * for as often as it likes. Returns the count or -errno. */
+long procscan_count(void);
+
 /* The process PID in SNAP, or NULL. */
 const struct proc_info *procscan_find(const struct proc_snapshot *snap, pid_t pid);
 

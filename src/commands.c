@@ -651,10 +651,9 @@ cmd_ps(struct sexton *sx, struct ctl_client *cl)
 static void
 read_limits(struct diag_limits *l)
 {
-	struct proc_snapshot snap = { 0 };
+	long n = procscan_count();
 
-	diag_limits_read(l, procscan(&snap, 0) == 0 ? (long)snap.n : -1);
-	procscan_free(&snap);
+	diag_limits_read(l, n >= 0 ? n : -1);
 }
 
 /* doctor and check wait for a sampled run (about 0.5 s when something is

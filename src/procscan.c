@@ -407,6 +407,21 @@ procscan(struct proc_snapshot *snap, unsigned flags)
 	return 0;
 }
 
+long
+procscan_count(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		n += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
 /* The state of PID/TID now, or 0 when it is gone. */
 static char
 state_now(pid_t pid, pid_t tid)

@@ -118,6 +118,18 @@ def test_signal_reload_check_metrics_ps(ctl, tmp_path):
     assert all(p["threads"] for p in procs)
 
 
+def test_metrics_counts_the_processes_of_the_namespace(ctl, tmp_path):
+    """sexton_pids: every process in sexton's PID namespace (sexton and
+    three sleeps here), not /proc's other entries, not threads."""
+    sock = tmp_path / "s.sock"
+    conf = f"[sexton]\nsocket = {sock}\n" + "".join(
+        f"[service:s{i}]\ncommand = sleep 1000\n" for i in range(3))
+    d = ctl(conf=conf + "[service:web]\ncommand = sleep 1000\n")
+    text = one(d.sock, "metrics")["text"]
+    assert re.search(r"^sexton_pids 5$", text, re.M), text
+    assert int(re.search(r"^sexton_threads (\d+)$", text, re.M).group(1)) >= 5
+
+
 def test_bad_reload_reports_file_line_and_changes_nothing(ctl):
     d = ctl()
     before = one(d.sock, "status db")["services"][0]["pid"]
