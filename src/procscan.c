@@ -372,6 +372,13 @@ grow_processes(struct proc_snapshot *s)
 	return 0;
 }
 
+/* A process's directory in /proc (the rest are names like "self", "net"). */
+static bool
+is_pid_entry(const struct dirent *de)
+{
+	return de->d_name[0] >= '1' && de->d_name[0] <= '9';
+}
+
 int
 procscan(struct proc_snapshot *snap, unsigned flags)
 {
@@ -384,7 +391,7 @@ procscan(struct proc_snapshot *snap, unsigned flags)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+		if (!is_pid_entry(de))
 			continue;
 		if ((rc = grow_processes(snap)) < 0)
 			break;
@@ -417,7 +424,7 @@ procscan_count(void)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		n += de->d_name[0] >= '1' && de->d_name[0] <= '9';
+		n += is_pid_entry(de);
 	closedir(d);
 	return n;
 }

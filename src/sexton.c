@@ -286,12 +286,6 @@ on_loop_acquire(struct ev_loop *loop)
 }
 
 static void
-on_loop_release(struct ev_loop *loop)
-{
-	(void)loop;
-}
-
-static void
 on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sexton *sx = container_of(w, struct sexton, phase_timer);
@@ -529,7 +523,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	ev_io_start(sx->loop, &sx->sig_watcher);
 	ev_set_userdata(sx->loop, sx);
 	if (opts->command)
-		ev_set_loop_release_cb(sx->loop, on_loop_release, on_loop_acquire);
+		ev_set_loop_release_cb(sx->loop, NULL, on_loop_acquire); /* libev skips a NULL one */
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
 	ev_init(&sx->phase_timer, on_phase_timeout);

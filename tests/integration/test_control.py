@@ -120,7 +120,7 @@ def test_signal_reload_check_metrics_ps(ctl, tmp_path):
 
 def test_metrics_counts_the_processes_of_the_namespace(ctl, tmp_path):
     """sexton_pids: every process in sexton's PID namespace (sexton and
-    three sleeps here), not /proc's other entries, not threads."""
+    four sleeps here), not /proc's other entries, not threads."""
     sock = tmp_path / "s.sock"
     conf = f"[sexton]\nsocket = {sock}\n" + "".join(
         f"[service:s{i}]\ncommand = sleep 1000\n" for i in range(3))
