@@ -172,14 +172,15 @@ def memory(pid):
 
 # ---------------------------------------------------------------- processes
 
-def ns_argv(init, cmd, pin=False, session=False):
+def ns_argv(init, cmd, pin=False, session=False, opts=()):
     """SESSION: the init leads a session of its own, as in a container
     (runc's last init stage calls setsid(); util-linux setsid execs without
-    forking here, since unshare's child leads no process group)."""
+    forking here, since unshare's child leads no process group). OPTS go
+    before the init's own "--"."""
     argv = list(UNSHARE) + (["setsid"] if session else [])
     if init is not None:
         binary, pre = INITS[init] if init in INITS else CONTROLS[init]
-        argv += [binary] + pre
+        argv += [binary] + list(opts) + pre
     argv += cmd
     return (["taskset", "-c", "0"] if pin else []) + argv
 
@@ -188,10 +189,10 @@ class NsProc:
     """An init as PID 1 of a new PID namespace, started in the background."""
 
     def __init__(self, init, cmd, pin=False, stdout=subprocess.DEVNULL,
-                 stdin=subprocess.DEVNULL, session=False):
+                 stdin=subprocess.DEVNULL, session=False, opts=()):
         self.init = init
         self.err = tempfile.TemporaryFile()
-        self.p = subprocess.Popen(ns_argv(init, cmd, pin, session), stdin=stdin,
+        self.p = subprocess.Popen(ns_argv(init, cmd, pin, session, opts), stdin=stdin,
                                   stdout=stdout, stderr=self.err)
         self.buf = b""
         self.init_pid = None
@@ -454,9 +455,9 @@ def one_signal_run(init, child, samples, pin, session=False, warmup=5):
         np_.stop()
 
 
-def start_idle(init):
+def start_idle(init, opts=()):
     """INIT -- sleep: returns (NsProc, init pid) once the sleep runs."""
-    np_ = NsProc(init, ["/bin/sleep", "100000"])
+    np_ = NsProc(init, ["/bin/sleep", "100000"], opts=opts)
     pid = np_.find_init()
     if pid is not None and wait_child_of(pid, 5.0, not_comm=os.path.basename(INITS[init][0])[:15]):
         return np_, pid
@@ -549,11 +550,16 @@ def bench_size(inits):
 
 
 def start_long_idle(inits, P):
-    """sexton alone for long_idle_s, started first, read at the very end."""
+    """sexton alone for long_idle_s, started first, read at the very end.
+    Each gets a control socket of its own: the PID namespaces of the run
+    share /run, and every sexton started later probes /run/sexton.sock
+    once (a live one there is another sexton), which would wake the one
+    that owns it."""
     out = {}
     for init in OURS:
         if init in inits:
-            np_, pid = start_idle(init)
+            sock = os.path.join(tempfile.gettempdir(), f"bench-long-idle-{init}-{os.getpid()}.sock")
+            np_, pid = start_idle(init, opts=["-S", sock])
             if np_:
                 time.sleep(0.5)
                 out[init] = (np_, pid, idle_counters(pid), time.monotonic())
