@@ -59,6 +59,8 @@ typedef void ctl_expire_fn(struct control *ctl, struct ctl_client *cl);
 struct control {
 	struct ev_loop *loop;
 	int fd;
+	int spare_fd; /* /dev/null, given up to refuse a client when out of fds */
+	bool out_of_fds;   /* logged once until an accept succeeds again */
 	ev_io accept_io;
 	char path[108];
 	bool has_group;

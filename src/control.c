@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -366,6 +367,40 @@ add_client(struct control *ctl, int fd)
 	touch(cl);
 }
 
+/*
+ * accept(2) failed for want of a descriptor. The connection stays queued,
+ * the socket stays readable, and a level-triggered loop would spin on it.
+ * Shed the longest-idle client if there is one (the next wake-up accepts);
+ * otherwise give up the spare descriptor kept for this, accept the
+ * connection and close it at once, so that its client sees EOF instead of
+ * waiting, and take the spare back.
+ */
+static const char refusal[] = "{\"error\":\"sexton is out of file descriptors\",\"code\":2}\n";
+
+static void
+out_of_fds(struct control *ctl)
+{
+	int fd;
+
+	if (!ctl->out_of_fds)
+		log_warn("control: out of file descriptors: %s", ctl->head ?
+			 "dropping the longest-idle client" : "refusing clients");
+	ctl->out_of_fds = true;
+	if (ctl->head) {
+		free_client(ctl->head);
+		return;
+	}
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
+	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		/* A fresh socket's buffer takes the line: this cannot block. */
+		(void)send(fd, refusal, sizeof(refusal) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+	}
+	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -377,17 +412,14 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	for (i = 0; i < CTL_ACCEPTS_PER_WAKEUP; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			ctl->out_of_fds = false;
 			add_client(ctl, fd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EMFILE || errno == ENFILE) {
-			/* Out of fds: shed the longest-idle client and retry later. */
-			if (ctl->head)
-				free_client(ctl->head);
-			log_warn("control: out of file descriptors");
-		}
+		if (errno == EMFILE || errno == ENFILE)
+			out_of_fds(ctl);
 		return; /* EAGAIN, or an error to retry on the next wake-up */
 	}
 }
@@ -422,6 +454,7 @@ ctl_open(struct control *ctl, struct ev_loop *loop, const char *path, int mode, 
 
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->fd = -1;
+	ctl->spare_fd = -1;
 	ctl->loop = loop;
 	ctl->max_clients = CTL_DEFAULT_MAX_CLIENTS;
 	ctl->has_group = has_group;
@@ -448,6 +481,7 @@ ctl_open(struct control *ctl, struct ev_loop *loop, const char *path, int mode, 
 		return rc;
 	}
 	strcpy(ctl->path, path);
+	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&ctl->accept_io, on_accept, ctl->fd, EV_READ);
 	ev_io_start(loop, &ctl->accept_io);
 	return 0;
@@ -464,4 +498,7 @@ ctl_close(struct control *ctl)
 	close(ctl->fd);
 	unlink(ctl->path);
 	ctl->fd = -1;
+	if (ctl->spare_fd >= 0)
+		close(ctl->spare_fd);
+	ctl->spare_fd = -1;
 }

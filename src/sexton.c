@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -491,6 +492,43 @@ on_doctor_done(struct doctor *d, const struct diag_report *r)
 	cmd_doctor_done(sx, r);
 }
 
+/*
+ * libev's answer to a system call it cannot recover from (epoll_wait
+ * failing with other than EINTR, say ENOMEM) is abort(), and PID 1's death
+ * takes the container with it. With this callback set, libev returns to
+ * its loop and polls again; sexton logs and carries on. Should the error
+ * persist, libev would retry at once, forever: from the fourth error within
+ * a second on, each one first sleeps 100 ms, so a broken loop costs ten
+ * wake-ups a second instead of a CPU, and the log gets every 100th.
+ * libev passes no user pointer, hence the file-scope state.
+ */
+#define SYSERR_BURST 3
+#define SYSERR_PAUSE_NS 100000000L
+
+static struct {
+	struct timespec last;
+	unsigned long burst;
+} libev_errors;
+
+static void
+on_libev_syserr(const char *msg)
+{
+	struct timespec now, pause = { 0, SYSERR_PAUSE_NS };
+	int err = errno;
+	bool recent;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	recent = libev_errors.burst && now.tv_sec - libev_errors.last.tv_sec <= 1;
+	libev_errors.burst = recent ? libev_errors.burst + 1 : 1;
+	libev_errors.last = now;
+	if (libev_errors.burst <= SYSERR_BURST || libev_errors.burst % 100 == 0)
+		log_error("%s: %s; carrying on (%lu in a row)", msg, strerror(err),
+			  libev_errors.burst);
+	if (libev_errors.burst > SYSERR_BURST)
+		nanosleep(&pause, NULL);
+	errno = err;
+}
+
 int
 sx_init(struct sexton *sx, const struct options *opts)
 {
@@ -516,6 +554,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 
 	/* Our own loop: the default loop would install a SIGCHLD handler and
 	 * reap behind our back; NOSIGMASK keeps libev off the signal mask. */
+	ev_set_syserr_cb(on_libev_syserr);
 	sx->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
 	if (!sx->loop)
 		return -ENOMEM;

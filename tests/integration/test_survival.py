@@ -1,0 +1,88 @@
+"""PID 1 never exits, spins or floods its log on an error it can survive:
+the kernel refusing a descriptor, a system call libev cannot recover from."""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+from conftest import control_request, wait_for
+
+INJECT = ("epoll_wait", "epoll_pwait")  # glibc's epoll_wait is epoll_wait; musl's is epoll_pwait
+
+
+def cpu_ticks(pid):
+    """utime + stime of PID, in clock ticks (1/100 s)."""
+    text = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def lowest_free_fd(pid):
+    fd = 0
+    while True:
+        try:
+            os.readlink(f"/proc/{pid}/fd/{fd}")
+        except FileNotFoundError:
+            return fd
+        fd += 1
+
+
+def set_soft_nofile(pid, soft):
+    """Soft limit only: raising it back needs no CAP_SYS_RESOURCE."""
+    subprocess.run(["prlimit", "--pid", str(pid), f"--nofile={soft}:"], check=True)
+
+
+def test_out_of_descriptors_refuses_a_client_without_spinning(run, tmp_path):
+    """With no descriptor left, accept(2) fails and the connection stays
+    queued: a level-triggered loop would wake on it forever (it did: 100 %
+    CPU and a warning per wake-up). sexton answers the client with an error
+    line, closes it, warns once, and serves again once descriptors are
+    back."""
+    sock, log = tmp_path / "ctl.sock", tmp_path / "err"
+    with open(log, "w") as err:
+        r = run(["-S", str(sock), "--", "sleep", "100"], stderr=err)
+        wait_for(sock.exists, what="control socket")
+        pid = r.sexton_pid
+        set_soft_nofile(pid, lowest_free_fd(pid))
+        before = cpu_ticks(pid)
+        c = socket.socket(socket.AF_UNIX)
+        c.settimeout(3)
+        c.connect(str(sock))
+        c.sendall(b"status\n")
+        answer = c.makefile().readline()
+        c.close()
+        assert '"error":"sexton is out of file descriptors"' in answer
+        time.sleep(0.5)
+        assert cpu_ticks(pid) - before <= 5, "sexton spun on the queued connection"
+        warnings = [l for l in log.read_text().splitlines() if "out of file descriptors" in l]
+        assert len(warnings) == 1, warnings
+        set_soft_nofile(pid, 1024)
+        assert control_request(sock, "status") == [{"services": []}]
+        r.signal(signal.SIGTERM)
+        assert r.wait() == 128 + signal.SIGTERM  # sleep's death by the forwarded TERM
+
+
+def test_a_failing_epoll_wait_is_logged_and_survived(run, recorder, tmp_path):
+    """libev abort()s when epoll_wait fails with anything but EINTR, and PID
+    1's death ends the container. strace injects ENOMEM into six calls:
+    sexton logs the first three, goes on (pausing between repeats), and
+    still forwards signals and passes the child's exit status."""
+    log = tmp_path / "err"
+    with open(log, "w") as err:
+        r = run(["--", *recorder.argv], stderr=err)
+        recorder.ready()
+        pid = r.sexton_pid
+        names = ",".join(INJECT)
+        subprocess.run(["timeout", "-s", "INT", "2", "strace", "-q", "-o", "/dev/null",
+                        "-e", f"trace={names}", "-e", f"inject={names}:error=ENOMEM:when=1..6",
+                        "-p", str(pid)], check=False)
+        wait_for(lambda: log.read_text().count("carrying on") >= 3, what="three logged errors")
+        r.signal(signal.SIGUSR1)
+        recorder.wait_line("USR1")
+        r.signal(signal.SIGTERM)
+        assert r.wait() == 0
+    text = log.read_text()
+    assert "(libev) epoll_wait:" in text and "carrying on (1 in a row)" in text, text
+    assert text.count("carrying on") == 3, text
