@@ -51,8 +51,8 @@ struct spawn_req {
 void spawn_req_init(struct spawn_req *req, char *const *argv, char *const *envp);
 
 /* Which step failed in the child, for the message ("cannot chdir to ..."). */
-enum spawn_step { SPAWN_STEP_SESSION, SPAWN_STEP_IDS, SPAWN_STEP_CHDIR, SPAWN_STEP_RLIMIT,
-		  SPAWN_STEP_FDS, SPAWN_STEP_EXEC };
+enum spawn_step { SPAWN_STEP_CLONE, SPAWN_STEP_SESSION, SPAWN_STEP_IDS, SPAWN_STEP_CHDIR,
+		  SPAWN_STEP_RLIMIT, SPAWN_STEP_FDS, SPAWN_STEP_EXEC };
 
 /*
  * Start REQ. Returns 0 with *PID set when the program is running.

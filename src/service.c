@@ -287,6 +287,7 @@ static const char *
 step_text(enum spawn_step step)
 {
 	switch (step) {
+	case SPAWN_STEP_CLONE: return "cannot create the process for";
 	case SPAWN_STEP_SESSION: return "cannot start a session";
 	case SPAWN_STEP_IDS: return "cannot switch user/group";
 	case SPAWN_STEP_CHDIR: return "cannot change directory";
@@ -331,7 +332,7 @@ do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, in
 	struct spawn_req req;
 	int rc;
 
-	*step = SPAWN_STEP_SESSION;
+	*step = SPAWN_STEP_CLONE;
 	rc = build_env(svc, &env);
 	if (rc < 0) {
 		env_free(&env);
@@ -345,18 +346,38 @@ do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, in
 	req.rlimit_nofile = svc->cfg->rlimit_nofile;
 	*out_fd = setup_output(svc, &req);
 	*ready_wr = setup_ready_fd(svc, &req);
-	if (*out_fd < -1 || *ready_wr < -1)
+	if (*out_fd < -1 || *ready_wr < -1) {
+		*step = SPAWN_STEP_FDS;
 		rc = *out_fd < -1 ? *out_fd : *ready_wr;
-	else
+	} else
 		rc = spawn_process_step(&req, pid, step);
 	env_free(&env);
 	return rc;
+}
+
+static void enter_backoff(struct service *svc, double min_delay);
+
+/*
+ * No process could be made (out of pids, memory or descriptors): the
+ * system's state, not the service's fault, and often brief (an orphan
+ * storm filling the pids cgroup). Retried as after a crash, with the
+ * backoff and the start limit, but at least SPAWN_RETRY_MIN_S apart;
+ * unless restart = never. An exec error (not found, not executable) is
+ * the service's own and fails it at once.
+ */
+#define SPAWN_RETRY_MIN_S 1.0
+
+static bool
+spawn_error_is_transient(int rc, pid_t pid)
+{
+	return pid <= 0 && (rc == -EAGAIN || rc == -ENOMEM || rc == -EMFILE || rc == -ENFILE);
 }
 
 static void
 spawn_service(struct service *svc)
 {
 	const struct cfg_service *c = svc->cfg;
+	char why[sizeof(svc->reason)];
 	enum spawn_step step;
 	int rc, out_fd = -1, ready_wr = -1;
 	pid_t pid = -1;
@@ -383,11 +404,20 @@ spawn_service(struct service *svc)
 			svc->has_last_exit = true;
 			svc->last_status = spawn_exec_exit_code(-rc) << 8;
 		}
-		fail(svc, "%s %s: %s", step_text(step),
-		     step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],
-		     strerror(-rc));
+		snprintf(why, sizeof(why), "%s %s: %s", step_text(step),
+			 step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],
+			 strerror(-rc));
+		if (spawn_error_is_transient(rc, pid) && c->restart != RESTART_NEVER &&
+		    !svc->sup->stopping_all) {
+			log_warn("service %s: %s", svc->name, why);
+			snprintf(svc->reason, sizeof(svc->reason), "%s", why);
+			enter_backoff(svc, SPAWN_RETRY_MIN_S);
+			return;
+		}
+		fail(svc, "%s", why);
 		return;
 	}
+	svc->reason[0] = '\0'; /* running: neither failed nor blocked */
 	if (svc->starts++)
 		svc->restarts++;
 	svc->started_at = ev_now(svc->sup->loop);
@@ -488,13 +518,15 @@ restart_now(struct service *svc)
 }
 
 static void
-enter_backoff(struct service *svc)
+enter_backoff(struct service *svc, double min_delay)
 {
 	double delay;
 
 	svc->failures++;
 	delay = svc_backoff_delay(svc->cfg->restart_delay, svc->cfg->restart_delay_max,
 				  svc->failures);
+	if (delay < min_delay)
+		delay = min_delay;
 	log_info("service %s: restarting in %g s", svc->name, delay);
 	/* No delay: start it now, before the rest of the reaping (a 0 s timer
 	 * would wait for the drain and a loop turn). At most once per loop
@@ -541,7 +573,7 @@ on_unexpected_exit(struct service *svc)
 	}
 	if (again) {
 		log_warn("service %s: %s", svc->name, how);
-		enter_backoff(svc);
+		enter_backoff(svc, 0);
 		return;
 	}
 	svc->want_up = false; /* it ended and stays ended: not for the evaluator to revive */
@@ -567,7 +599,7 @@ on_stopped_exit(struct service *svc)
 	case SVC_AFTER_FAILURE:
 		svc->after_stop = SVC_AFTER_NOTHING;
 		if (svc->want_up && !svc->sup->stopping_all && svc->cfg->restart != RESTART_NEVER)
-			enter_backoff(svc);
+			enter_backoff(svc, 0);
 		else
 			set_state(svc, SVC_FAILED);
 		return;

@@ -229,6 +229,7 @@ spawn_process_step(const struct spawn_req *req, pid_t *pid, enum spawn_step *ste
 	pid_t child;
 
 	*pid = -1;
+	*step = SPAWN_STEP_CLONE;
 	paths = build_candidates(req->argv[0], path_env ? path_env : DEFAULT_PATH);
 	if (!paths)
 		return -ENOMEM;
@@ -236,8 +237,10 @@ spawn_process_step(const struct spawn_req *req, pid_t *pid, enum spawn_step *ste
 	child = clone(child_main, child_stack + sizeof(child_stack),
 		      CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	free_candidates(paths);
-	if (child < 0)
+	if (child < 0) {
+		*step = SPAWN_STEP_CLONE;
 		return -errno;
+	}
 	*pid = child;
 	/* The child writes c.err only right before _exit: still 0 means execve
 	 * succeeded (CLONE_VFORK resumed us at the exec). */

@@ -2,12 +2,13 @@
 the kernel refusing a descriptor, a system call libev cannot recover from."""
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
 import time
 
-from conftest import control_request, wait_for
+from conftest import children_of, control_request, wait_for
 
 INJECT = ("epoll_wait", "epoll_pwait")  # glibc's epoll_wait is epoll_wait; musl's is epoll_pwait
 
@@ -86,3 +87,33 @@ def test_a_failing_epoll_wait_is_logged_and_survived(run, recorder, tmp_path):
     text = log.read_text()
     assert "(libev) epoll_wait:" in text and "carrying on (1 in a row)" in text, text
     assert text.count("carrying on") == 3, text
+
+
+def test_a_service_that_cannot_be_created_is_retried(daemon):
+    """clone(2) failing with EAGAIN (no pids left: a full pids cgroup, an
+    orphan storm) is the system's state, not the service's: sexton retries
+    as after a crash, at least a second apart, instead of marking the
+    service failed for good. strace makes the next two clones fail."""
+    from test_services import conf  # one definition of the test configuration head
+
+    d = daemon(conf("[service:web]\ncommand = sleep 100\nrestart = always\nrestart_delay = 0.1"))
+    d.wait_log(r"service web: started, pid \d+")
+    first = d.started_pid("web")
+    host_pid = wait_for(lambda: children_of(d.sexton_pid), what="the service")[0]
+    tracer = subprocess.Popen(["strace", "-q", "-o", "/dev/null", "-e", "trace=clone,clone3",
+                               "-e", "inject=clone,clone3:error=EAGAIN:when=1..2",
+                               "-p", str(d.sexton_pid)])
+    try:
+        time.sleep(0.5)  # strace attached
+        os.kill(host_pid, signal.SIGKILL)
+        d.wait_log(r"service web: cannot create the process for sleep: "
+                   r"Resource temporarily unavailable", count=2, timeout=8)
+        d.wait_log(r"service web: started, pid \d+", count=2, timeout=8)
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(5)
+    assert d.started_pid("web") != first
+    assert re.findall(r"service web: restarting in ([\d.]+) s", d.log())[1:] == ["1", "1"]
+    [web] = control_request(d.dir / "default.sock", "status")[0]["services"]
+    assert (web["state"], web["reason"]) == ("running", "")
+    assert d.stop() == 0
