@@ -62,6 +62,7 @@ struct control {
 	int spare_fd; /* /dev/null, given up to refuse a client when out of fds */
 	bool out_of_fds;   /* logged once until an accept succeeds again */
 	ev_io accept_io;
+	ev_timer accept_pause; /* out of fds and no spare: accept again later */
 	char path[108];
 	bool has_group;
 	gid_t group;

@@ -20,6 +20,7 @@
 #define CTL_READ_CHUNK 4096
 #define CTL_MAX_PEER_GROUPS 256
 #define CTL_ACCEPTS_PER_WAKEUP 64
+#define CTL_ACCEPT_PAUSE_S 0.5 /* out of fds with no spare: the pause between tries */
 
 /* ---- client list (least recently active first) ----------------------------- */
 
@@ -399,6 +400,25 @@ out_of_fds(struct control *ctl)
 		close(fd);
 	}
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Not even the spare's slot (there was none to give up): stop
+		 * watching the socket for a while; its clients wait queued. */
+		ev_io_stop(ctl->loop, &ctl->accept_io);
+		/* set again: a fired one-shot timer keeps ~0 s as its delay */
+		ev_timer_set(&ctl->accept_pause, CTL_ACCEPT_PAUSE_S, 0.);
+		ev_timer_start(ctl->loop, &ctl->accept_pause);
+	}
+}
+
+static void
+on_accept_pause(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct control *ctl = container_of(w, struct control, accept_pause);
+
+	(void)revents;
+	if (ctl->spare_fd < 0)
+		ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_start(loop, &ctl->accept_io);
 }
 
 static void
@@ -484,6 +504,7 @@ ctl_open(struct control *ctl, struct ev_loop *loop, const char *path, int mode, 
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&ctl->accept_io, on_accept, ctl->fd, EV_READ);
 	ev_io_start(loop, &ctl->accept_io);
+	ev_init(&ctl->accept_pause, on_accept_pause);
 	return 0;
 }
 
@@ -495,6 +516,7 @@ ctl_close(struct control *ctl)
 	if (ctl->fd < 0)
 		return;
 	ev_io_stop(ctl->loop, &ctl->accept_io);
+	ev_timer_stop(ctl->loop, &ctl->accept_pause);
 	close(ctl->fd);
 	unlink(ctl->path);
 	ctl->fd = -1;

@@ -3,6 +3,7 @@ the kernel refusing a descriptor, a system call libev cannot recover from."""
 import os
 import pathlib
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -63,6 +64,37 @@ def test_out_of_descriptors_refuses_a_client_without_spinning(run, tmp_path):
         assert control_request(sock, "status") == [{"services": []}]
         r.signal(signal.SIGTERM)
         assert r.wait() == 128 + signal.SIGTERM  # sleep's death by the forwarded TERM
+
+
+def test_without_even_the_spare_descriptor_clients_wait_and_nothing_spins(run, tmp_path):
+    """Started with so few descriptors that the spare cannot be opened,
+    sexton cannot even refuse a client: it stops watching the socket for
+    half a second at a time (the client stays queued) instead of waking on
+    it forever, and serves the client once descriptors are back."""
+    probe_sock, sock = tmp_path / "probe.sock", tmp_path / "ctl.sock"
+    probe = run(["-S", str(probe_sock), "--", "sleep", "100"])
+    wait_for(probe_sock.exists, what="control socket")
+    needed = len(os.listdir(f"/proc/{probe.sexton_pid}/fd"))  # the spare included
+    probe.kill()
+    with open(tmp_path / "err", "w") as err:
+        r = run(["-S", str(sock), "--", "sleep", "100"], stderr=err,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                      (needed - 1, resource.getrlimit(resource.RLIMIT_NOFILE)[1])))
+        wait_for(sock.exists, what="control socket")
+        pid = r.sexton_pid
+        assert len(os.listdir(f"/proc/{pid}/fd")) == needed - 1, "the spare was opened"
+        c = socket.socket(socket.AF_UNIX)
+        c.settimeout(5)
+        c.connect(str(sock))
+        c.sendall(b"status\n")
+        before = cpu_ticks(pid)
+        time.sleep(1)
+        assert cpu_ticks(pid) - before <= 5, "sexton spun on the queued connection"
+        set_soft_nofile(pid, 1024)
+        assert c.makefile().readline().strip() == '{"services":[]}'
+        c.close()
+        r.signal(signal.SIGTERM)
+        assert r.wait() == 128 + signal.SIGTERM
 
 
 def test_a_failing_epoll_wait_is_logged_and_survived(run, recorder, tmp_path):
