@@ -137,8 +137,10 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	/* Our own write to a closed pipe is not the user's signal. */
 	if (sig == SIGPIPE && (pid_t)si->ssi_pid == getpid())
 		return;
-	/* podman stops a /sbin/init image with RTMIN+3: an orderly stop. */
-	if (sig == SIG_LINUX_RTMIN + 3)
+	/* podman stops a /sbin/init image with RTMIN+3: an orderly stop, sent
+	 * on as TERM (to which TERM's -r rule applies), unless a -r rule names
+	 * RTMIN+3 itself. */
+	if (sig == SIG_LINUX_RTMIN + 3 && opt_rewrite_signal(sx->opts, sig) == sig)
 		sig = SIGTERM;
 	sig = opt_rewrite_signal(sx->opts, sig);
 	if (sig == 0) {

@@ -7,7 +7,8 @@ import time
 import pytest
 
 FORWARDED = ["HUP", "INT", "QUIT", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU",
-             "ALRM", "PWR", "URG", "XCPU", "VTALRM", "PROF", "TRAP"]
+             "ALRM", "PWR", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "STKFLT", "PIPE"]
+FAULTS = ["SEGV", "BUS", "ILL", "FPE", "TRAP", "ABRT", "SYS"]  # never blocked, never forwarded
 
 
 def start(run, recorder, *opts, extra=()):
@@ -16,7 +17,7 @@ def start(run, recorder, *opts, extra=()):
     return r
 
 
-@pytest.mark.parametrize("name", [n for n in FORWARDED if n != "TRAP"])
+@pytest.mark.parametrize("name", FORWARDED)
 def test_signal_is_forwarded(run, recorder, name):
     r = start(run, recorder)
     r.signal(getattr(signal, "SIG" + name))
@@ -24,6 +25,20 @@ def test_signal_is_forwarded(run, recorder, name):
     r.signal(signal.SIGTERM)
     assert r.wait() == 0
     assert recorder.lines()[-1] == "TERM"
+
+
+def test_fault_signals_from_outside_are_ignored_by_pid1(run, recorder):
+    """sexton leaves the fault signals unblocked, so that a crash of its
+    own is not hidden; as PID 1 with their default action the kernel
+    ignores them when they are sent: sexton lives on and forwards nothing."""
+    r = start(run, recorder)
+    for name in FAULTS:
+        r.signal(getattr(signal, "SIG" + name))
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR1")
+    assert not set(FAULTS) & set(recorder.lines())
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
 
 
 @pytest.mark.parametrize("sig,name", [(34, "RTMIN"), (39, "RTMIN+5"), (64, "RTMIN+30")])
@@ -65,6 +80,21 @@ def test_rtmin_plus_3_is_an_orderly_stop(run, recorder):
     r.signal(37)
     assert r.wait() == 0
     assert recorder.lines()[-1] == "TERM"
+
+
+def test_rtmin_plus_3_can_be_rewritten(run, recorder):
+    """-r RTMIN+3:USR1 applies to RTMIN+3 itself, before its stop meaning."""
+    r = start(run, recorder, "-r", "RTMIN+3:USR1")
+    r.signal(37)
+    recorder.wait_line("USR1")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+
+
+def test_rtmin_plus_3_without_a_rule_is_term_and_takes_terms_rule(run, recorder):
+    r = start(run, recorder, "-r", "TERM:INT")
+    r.signal(37)
+    recorder.wait_line("INT")
 
 
 def test_pgroup_reaches_the_whole_group(run, recorder):
