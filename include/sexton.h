@@ -94,9 +94,10 @@ int sx_init(struct sexton *sx, const struct options *opts);
  * SIGHUP. Returns 0 or -errno. */
 int sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path);
 
-/* Start the main child (opts->command). Returns 0, or an exit code when it
- * could not even be cloned. Exec failures are reported here and surface as
- * the child's 127/126 exit status. */
+/* Start the main child (opts->command). Returns 0, or 126 when it could
+ * not even be cloned and there are no services (with services, they are
+ * stopped in order first and sx_run returns 126). Exec failures are
+ * reported here and surface as the child's 127/126 exit status. */
 int sx_start_main(struct sexton *sx);
 
 /* Run until DONE; returns the exit code for sexton. */

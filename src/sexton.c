@@ -448,6 +448,13 @@ choose_session(int *tty_fd)
 	return SPAWN_NEW_SESSION_TTY;
 }
 
+static void
+on_main_not_started(int revents, void *arg)
+{
+	(void)revents;
+	begin_shutdown(arg);
+}
+
 int
 sx_start_main(struct sexton *sx)
 {
@@ -461,7 +468,15 @@ sx_start_main(struct sexton *sx)
 	rc = spawn_process(&req, &pid);
 	if (pid < 0) {
 		log_error("cannot run '%s': %s", req.argv[0], strerror(-rc));
-		return 126;
+		if (!sx->have_services)
+			return 126;
+		/* Services already run: they get the orderly stop, then 126. From
+		 * the loop: a stop that is over at once must end ev_run, not
+		 * precede it. */
+		sx->main_exited = true;
+		sx->main_status = 126 << 8;
+		ev_once(sx->loop, -1, 0, 0., on_main_not_started, sx);
+		return 0;
 	}
 	sx->main_pid = pid;
 	if (rc < 0) /* the child already exited with 127/126: reaped as usual */

@@ -149,3 +149,27 @@ def test_a_service_that_cannot_be_created_is_retried(daemon):
     [web] = control_request(d.dir / "default.sock", "status")[0]["services"]
     assert (web["state"], web["reason"]) == ("running", "")
     assert d.stop() == 0
+
+
+def test_a_main_command_that_cannot_be_created_stops_the_services_first(tmp_path):
+    """With services running, a main command whose clone fails (EAGAIN,
+    injected by strace into the second clone: the first is the service's)
+    ends sexton with 126 as before, but after the orderly stop: the service
+    was left running, orphaned to the host's init, when sexton is not PID 1."""
+    from conftest import SEXTON, write_script
+    from test_services import conf
+
+    svc = write_script(tmp_path, "svc", "sleep 100; exit 0")  # sh keeps the path in its cmdline
+    (tmp_path / "sexton.conf").write_text(conf(f"[service:web]\ncommand = {svc}"))
+    with open(tmp_path / "err", "w") as err:  # a file: a leaked service would hold a pipe open
+        r = subprocess.run(["strace", "-q", "-o", "/dev/null", "-e", "trace=clone,clone3",
+                            "-e", "inject=clone,clone3:error=EAGAIN:when=2", SEXTON,
+                            "-S", str(tmp_path / "ctl.sock"), "-c", str(tmp_path / "sexton.conf"),
+                            "--", "true"], stdout=subprocess.DEVNULL, stderr=err, timeout=20)
+    log = (tmp_path / "err").read_text()
+    left = subprocess.run(["pgrep", "-f", str(svc)], capture_output=True, text=True).stdout.split()
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)
+    assert r.returncode == 126, log
+    assert "cannot run 'true': Resource temporarily unavailable" in log
+    assert not left, "the service outlived sexton"
