@@ -622,15 +622,15 @@ sx_open_control(struct sexton *sx, const struct cfg *cfg)
 	bool asked = sx->opts->socket_path || (cfg && cfg->socket);
 	int rc;
 
-	if (!path) {
-		log_warn("no control socket: not root and XDG_RUNTIME_DIR is not set (use -S PATH)");
-		return 0;
-	}
 	if (!asked && sx->opts->command && !sx->is_pid1) {
 		/* A tini-style wrapper on a host (not PID 1 of a container): the
 		 * default path would be shared by every such sexton, each one
 		 * probing (and waking) the first. Only on request. */
 		log_debug("not PID 1: no control socket unless asked for (-S or socket =)");
+		return 0;
+	}
+	if (!path) {
+		log_warn("no control socket: not root and XDG_RUNTIME_DIR is not set (use -S PATH)");
 		return 0;
 	}
 	rc = ctl_open(&sx->ctl, sx->loop, path, cfg ? cfg->socket_mode : 0600,
