@@ -20,6 +20,7 @@ struct options {
 	bool pgroup;		 /* -g: signal the main child's process group */
 	bool subreaper;		 /* -s: accepted for tini; automatic anyway */
 	bool check_config;	 /* --check-config */
+	bool warn_reaped;	 /* -w: log every reaped orphan as a warning (tini -w) */
 	int verbosity;		 /* +1 per -v, -1 per -q */
 	int pdeathsig;		 /* -p; 0 = none */
 	int remap[OPT_MAX_REMAP]; /* -e codes treated as 0 */

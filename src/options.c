@@ -24,6 +24,7 @@ const char opt_usage[] =
 	"  -p, --pdeathsig SIG    have the kernel send SIG to sexton when its parent dies\n"
 	"  -r, --rewrite FROM:TO  forward signal FROM as TO; TO=0 drops it (repeatable)\n"
 	"  -S, --socket PATH      control socket path\n"
+	"  -w, --warn-reaped      log a warning for every orphan reaped (tini -w)\n"
 	"  -v, --verbose          more logging (repeatable)\n"
 	"  -q, --quiet            less logging (repeatable)\n"
 	"      --check-config     validate the configuration and exit 0 (valid) or 1\n"
@@ -41,6 +42,7 @@ static const struct option long_options[] = {
 	{ "pdeathsig", required_argument, NULL, 'p' },
 	{ "rewrite", required_argument, NULL, 'r' },
 	{ "socket", required_argument, NULL, 'S' },
+	{ "warn-reaped", no_argument, NULL, 'w' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "check-config", no_argument, NULL, LONGOPT_CHECK_CONFIG },
@@ -99,6 +101,7 @@ parse_one(struct options *opts, int c, const char *arg, char *err, size_t errlen
 	case 'S': opts->socket_path = arg; return 0;
 	case 's': opts->subreaper = true; return 0;
 	case 'g': opts->pgroup = true; return 0;
+	case 'w': opts->warn_reaped = true; return 0;
 	case 'v': opts->verbosity++; return 0;
 	case 'q': opts->verbosity--; return 0;
 	case LONGOPT_CHECK_CONFIG: opts->check_config = true; return 0;
@@ -139,7 +142,7 @@ opt_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 	optind = 0; /* full re-initialisation: opt_parse may run more than once */
 	opterr = 0; /* we word our own errors */
 	/* "+": stop at the first non-option, so "sexton prog -x" runs prog -x. */
-	while ((c = getopt_long(argc, argv, "+c:sge:p:r:S:vqhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:sge:p:r:S:wvqhV", long_options, NULL)) != -1) {
 		if (c == 'h')
 			return OPT_HELP;
 		if (c == 'V')

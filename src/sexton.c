@@ -62,7 +62,10 @@ on_child_exit(void *ctx, pid_t pid, int st)
 	if (sx->have_services && sup_child_exited(&sx->sup, pid, st))
 		return;
 	sx->orphans_reaped++;
-	log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
+	if (sx->opts->warn_reaped)
+		log_warn("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
+	else
+		log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
 /* After any reaping: the main child's exit starts the shutdown; with

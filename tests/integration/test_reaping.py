@@ -1,4 +1,5 @@
 """Reaping: every adopted process is waited for, as PID 1 and as subreaper."""
+import re
 import subprocess
 import textwrap
 
@@ -161,3 +162,14 @@ def test_drains_are_paced_when_the_child_list_is_long(run, tmp_path):
     passes = int(counters["sexton_reap_passes_total"])
     assert reaped >= 8000
     assert passes <= reaped // 5, (passes, reaped)
+
+
+def test_warn_reaped_logs_every_orphan(run):
+    """-w, as tini's: a warning with the pid and the status for each orphan
+    reaped (here a grandchild that outlives its shell and exits 7)."""
+    r = run(["-w", "--", "sh", "-c", "(sleep 0.2; exit 7) & exec sleep 0.6"])
+    assert r.wait() == 0
+    assert re.search(r"^sexton: warning: reaped orphan \d+: exited with code 7$", r.err, re.M), r.err
+    r = run(["--", "sh", "-c", "(sleep 0.2; exit 7) & exec sleep 0.6"])
+    assert r.wait() == 0
+    assert "reaped orphan" not in r.err

@@ -66,9 +66,10 @@ static void
 test_all_flags(void **state)
 {
 	(void)state;
-	assert_int_equal(PARSE("-c", "/x.conf", "-s", "-g", "-S", "/s.sock", "-p", "SIGKILL",
+	assert_int_equal(PARSE("-c", "/x.conf", "-s", "-g", "-S", "/s.sock", "-p", "SIGKILL", "-w",
 			       "--check-config", "--", "p"),
 			 OPT_RUN);
+	assert_true(opts.warn_reaped);
 	assert_string_equal(opts.config_path, "/x.conf");
 	assert_string_equal(opts.socket_path, "/s.sock");
 	assert_true(opts.subreaper);
@@ -82,8 +83,10 @@ test_long_flags(void **state)
 {
 	(void)state;
 	assert_int_equal(PARSE("--config=/a", "--pgroup", "--remap-exit", "143", "--pdeathsig=9",
-			       "--rewrite", "TERM:QUIT", "--socket", "/b", "--verbose", "--", "p"),
+			       "--rewrite", "TERM:QUIT", "--socket", "/b", "--verbose", "--warn-reaped",
+			       "--", "p"),
 			 OPT_RUN);
+	assert_true(opts.warn_reaped);
 	assert_string_equal(opts.config_path, "/a");
 	assert_true(opts.pgroup);
 	assert_int_equal(opts.nremap, 1);
