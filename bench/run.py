@@ -73,7 +73,7 @@ METRICS = ("storm", "drain", "overhead", "signal", "idle", "rss", "size", "super
 # run last, into its own bench/results-supervisors{,-quick}.{md,json}.
 
 FULL = dict(storm_n=10000, storm_runs=9, wave_runs=45, wave_n=100, waves=100, drain_waves=20,
-            overhead_reps=50,
+            overhead_reps=300,
             signal_samples=1200, signal_launches=40, idle_s=10.0, long_idle_s=120.0)
 QUICK = dict(storm_n=1000, storm_runs=3, wave_runs=3, wave_n=100, waves=10, drain_waves=5,
              overhead_reps=10,
@@ -379,6 +379,7 @@ def bench_overhead(inits, P):
     """Wall time of unshare ... INIT -- /bin/true, and without an init."""
     names = ["(none)"] + list(inits)
     res = {n: [] for n in names}
+    by_rep = {n: [] for n in names}  # None for a failed run: index = repetition
     fails = {n: 0 for n in names}
     for n in names:  # one warm-up each (page cache, dynamic loader)
         run_ns(None if n == "(none)" else n, ["/bin/true"], timeout=10)
@@ -391,9 +392,11 @@ def bench_overhead(inits, P):
             t1 = now_ns()
             if r is None or r[0] != 0:
                 fails[n] += 1
+                by_rep[n].append(None)
                 continue
             res[n].append((t1 - t0) / 1e3)
-    return {"wall_us": res, "failures": fails}
+            by_rep[n].append((t1 - t0) / 1e3)
+    return {"wall_us": res, "by_rep": by_rep, "failures": fails}
 
 
 def bench_signal(inits, P, pin, session=False):
@@ -690,6 +693,29 @@ def paired_line(G):
             "medians): " + "; ".join(parts) + ".") if parts else ""
 
 
+def overhead_paired_line(by_rep, overhead):
+    """Each repetition runs every init once, in a fresh order: the median of
+    the per-repetition differences to the best peer, with a bootstrap
+    interval, takes out what drifts during the run."""
+    peers = {k: v for k, v in overhead.items() if k in PEERS and v is not None}
+    if not peers or not by_rep:
+        return ""
+    bp = min(peers, key=peers.get)
+    parts = []
+    for o in OURS:
+        if o not in by_rep or bp not in by_rep:
+            continue
+        d = [(a - b) / 1e3 for a, b in zip(by_rep[o], by_rep[bp]) if a is not None and b is not None]
+        if len(d) < 4:
+            continue
+        rng = random.Random(3)
+        bs = sorted(median(rng.choices(d, k=len(d))) for _ in range(2000))
+        parts.append(f"{o} − {bp} = {median(d):+.3f} ms (95 % interval "
+                     f"{bs[50]:+.3f} to {bs[1949]:+.3f})")
+    return ("Paired by repetition (median of the per-repetition differences of wall "
+            "time to the best peer): " + "; ".join(parts) + ".") if parts else ""
+
+
 def storm_tables(S, inits, P, nwaves, title, what, wave_runs=None):
     runs = P["storm_runs"]
     wave_runs = wave_runs or runs
@@ -770,6 +796,9 @@ def report(meta, R, inits, P):
                  f"{len(O[i])}/{P['overhead_reps']}"] for i in inits]
         out += [table(["init", "median wall ms", "overhead ms", "× ref", "ok runs"], rows), "",
                 best_peer_line({i: ov[i] and ov[i] / 1e3 for i in inits}, "ms", 3, "overhead"), ""]
+        line = overhead_paired_line(R["overhead"].get("by_rep"), ov)
+        if line:
+            out += [line, ""]
 
     for key, title in (("signal_free", "free"), ("signal_pinned", "everything on CPU 0"),
                        ("signal_pinned_session",
