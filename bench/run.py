@@ -671,6 +671,17 @@ def interval_line(values, samples, unit_label, over="the runs"):
             + "; ".join(parts) + ".") if parts else ""
 
 
+def paired_diff(xs, ys, seed):
+    """Median of the paired differences xs[k] - ys[k] (blocks where either
+    is None skipped) and its 95 % bootstrap interval; None under 4 pairs."""
+    d = [a - b for a, b in zip(xs, ys) if a is not None and b is not None]
+    if len(d) < 4:
+        return None
+    rng = random.Random(seed)
+    bs = sorted(median(rng.choices(d, k=len(d))) for _ in range(2000))
+    return median(d), bs[50], bs[1949]
+
+
 def paired_line(G):
     """Launch k of every init runs back to back (in a fresh random order per
     launch), so the launch is a block: the median over the launches of
@@ -681,14 +692,9 @@ def paired_line(G):
         for c in (EPOLL_REF, LIBEV_REF):
             if o not in G or c not in G:
                 continue
-            d = [a - b for a, b in zip(G[o]["per_launch_median"], G[c]["per_launch_median"])
-                 if a is not None and b is not None]
-            if len(d) < 4:
-                continue
-            rng = random.Random(2)
-            bs = sorted(median(rng.choices(d, k=len(d))) for _ in range(2000))
-            parts.append(f"{o} − {c} = {median(d):+.1f} µs (95 % interval "
-                         f"{bs[50]:+.1f} to {bs[1949]:+.1f})")
+            r = paired_diff(G[o]["per_launch_median"], G[c]["per_launch_median"], 2)
+            if r:
+                parts.append(f"{o} − {c} = {r[0]:+.1f} µs (95 % interval {r[1]:+.1f} to {r[2]:+.1f})")
     return ("Paired by launch (median over the launches of the difference of launch "
             "medians): " + "; ".join(parts) + ".") if parts else ""
 
@@ -705,13 +711,10 @@ def overhead_paired_line(by_rep, overhead):
     for o in OURS:
         if o not in by_rep or bp not in by_rep:
             continue
-        d = [(a - b) / 1e3 for a, b in zip(by_rep[o], by_rep[bp]) if a is not None and b is not None]
-        if len(d) < 4:
-            continue
-        rng = random.Random(3)
-        bs = sorted(median(rng.choices(d, k=len(d))) for _ in range(2000))
-        parts.append(f"{o} − {bp} = {median(d):+.3f} ms (95 % interval "
-                     f"{bs[50]:+.3f} to {bs[1949]:+.3f})")
+        ms = lambda xs: [x / 1e3 if x is not None else None for x in xs]
+        r = paired_diff(ms(by_rep[o]), ms(by_rep[bp]), 3)
+        if r:
+            parts.append(f"{o} − {bp} = {r[0]:+.3f} ms (95 % interval {r[1]:+.3f} to {r[2]:+.3f})")
     return ("Paired by repetition (median of the per-repetition differences of wall "
             "time to the best peer): " + "; ".join(parts) + ".") if parts else ""
 
