@@ -8,6 +8,7 @@ import subprocess
 from conftest import ROOT
 
 STATIC = pathlib.Path(os.environ.get("SEXTON_STATIC", ROOT / "build" / "sexton-static"))
+STATIC_CTL = ROOT / "build" / "sextonctl-static"
 
 
 def test_static_binary_runs_in_empty_root(tmp_path):
@@ -27,13 +28,31 @@ def test_static_binary_runs_in_empty_root(tmp_path):
     assert "cannot run '/bin/sh': No such file or directory" in p.stderr
 
 
+def test_static_sextonctl_talks_to_static_sexton_in_empty_root(tmp_path):
+    """What a FROM scratch image holds: the two static binaries and a /run.
+    sexton, PID 1, runs sextonctl as its main command against its own
+    control socket and passes its exit status through."""
+    assert STATIC_CTL.exists(), "make check builds build/sextonctl-static"
+    root = tmp_path / "root"
+    (root / "run").mkdir(parents=True)
+    shutil.copy(STATIC, root / "sexton")
+    shutil.copy(STATIC_CTL, root / "sextonctl")
+    p = subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "--root", str(root),
+                        "/sexton", "--", "/sextonctl", "--json", "status"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == '{"services":[]}', p.stdout
+    assert p.stderr == "", p.stderr
+
+
 def test_static_binary_has_no_nss():
     """glibc's NSS (getpwnam, glob's ~user) in a static binary needs the
     shared NSS modules at run time and ~300 kB of loader code: sexton reads
     /etc/passwd itself and must never link it."""
-    data = STATIC.read_bytes()
-    assert b"nsswitch.conf" not in data
-    assert b"libnss_" not in data
+    for binary in (STATIC, STATIC_CTL):
+        data = binary.read_bytes()
+        assert b"nsswitch.conf" not in data, binary
+        assert b"libnss_" not in data, binary
 
 
 def test_static_binary_size_guard():
