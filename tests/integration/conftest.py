@@ -17,6 +17,29 @@ FIXTURES = pathlib.Path(os.environ.get("SEXTON_FIXTURES", str(ROOT / "build" / "
 HELPERS = pathlib.Path(__file__).resolve().parent / "helpers"
 PYTHON = "/usr/bin/python3"
 UNSHARE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
+# sexton as PID 1 the way a container has it, /run included: its own tmpfs,
+# so that no test binds or probes the host's /run/sexton.sock (a sexton
+# running on this machine would otherwise change what the tests see). The
+# tmpfs is mounted in a mount namespace of its own before the PID namespace
+# exists, so that sexton is still PID 1 and its main child PID 2.
+PID1 = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+        'mount -t tmpfs -o mode=0755 sexton-test-run /run && exec "$@"', "sh", *UNSHARE]
+
+
+def pid1_of(unshare_pid):
+    """The host pid of the sexton that unshare's child became (after the exec)."""
+    binary = os.path.realpath(SEXTON)
+
+    def execed():
+        for kid in children_of(unshare_pid):
+            try:
+                if os.readlink(f"/proc/{kid}/exe") == binary:
+                    return kid
+            except OSError:
+                pass
+        return None
+
+    return wait_for(execed, what="sexton to start")
 
 
 def proc_stat(pid):
@@ -81,7 +104,7 @@ class Run:
     def __init__(self, args, pid1=True, **popen):
         argv = [SEXTON, *args]
         if pid1:
-            argv = UNSHARE + argv
+            argv = PID1 + argv
         popen.setdefault("stdout", subprocess.PIPE)
         popen.setdefault("stderr", subprocess.PIPE)
         self.pid1 = pid1
@@ -94,8 +117,7 @@ class Run:
         """sexton's pid as seen from the host."""
         if not self.pid1:
             return self.proc.pid
-        kids = wait_for(lambda: children_of(self.proc.pid), what="sexton to start")
-        return kids[0]
+        return pid1_of(self.proc.pid)
 
     def signal(self, sig):
         os.kill(self.sexton_pid, sig)
@@ -181,7 +203,7 @@ class Daemon:
         if command:
             argv += ["--", *command]
         if pid1:
-            argv = UNSHARE + argv
+            argv = PID1 + argv
         self.started = time.monotonic()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -192,7 +214,7 @@ class Daemon:
     def sexton_pid(self):
         if not self.pid1:
             return self.proc.pid
-        return wait_for(lambda: children_of(self.proc.pid), what="sexton to start")[0]
+        return pid1_of(self.proc.pid)
 
     def log(self):
         return self.stderr_path.read_text(errors="replace")
