@@ -373,8 +373,8 @@ add_client(struct control *ctl, int fd)
  * the socket stays readable, and a level-triggered loop would spin on it.
  * Shed the longest-idle client if there is one (the next wake-up accepts);
  * otherwise give up the spare descriptor kept for this, accept the
- * connection and close it at once, so that its client sees EOF instead of
- * waiting, and take the spare back.
+ * connection, answer it with an error line and close it, so that its
+ * client hears why instead of waiting, and take the spare back.
  */
 static const char refusal[] = "{\"error\":\"sexton is out of file descriptors\",\"code\":2}\n";
 
