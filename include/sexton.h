@@ -45,6 +45,8 @@ struct sexton {
 
 	int sigfd;
 	ev_io sig_watcher;
+	ev_timer sig_retry;	  /* the signalfd watched again, after libev dropped it */
+	unsigned long sig_failures; /* consecutive drops, for the log */
 	/* SIGCHLDs read but not yet reaped; the signalfd found empty since
 	 * the loop woke (container mode reads it early: on_loop_acquire). */
 	struct sx_sigchld {

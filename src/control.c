@@ -368,6 +368,16 @@ add_client(struct control *ctl, int fd)
 	touch(cl);
 }
 
+/* Stop watching the socket; every CTL_ACCEPT_PAUSE_S, on_accept_pause
+ * watches it again, until it has stayed watched for a whole period. */
+static void
+pause_accepting(struct control *ctl)
+{
+	ev_io_stop(ctl->loop, &ctl->accept_io);
+	ev_timer_set(&ctl->accept_pause, CTL_ACCEPT_PAUSE_S, CTL_ACCEPT_PAUSE_S);
+	ev_timer_start(ctl->loop, &ctl->accept_pause);
+}
+
 /*
  * accept(2) failed for want of a descriptor. The connection stays queued,
  * the socket stays readable, and a level-triggered loop would spin on it.
@@ -400,14 +410,8 @@ out_of_fds(struct control *ctl)
 		close(fd);
 	}
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		/* Not even the spare's slot (there was none to give up): stop
-		 * watching the socket for a while; its clients wait queued. */
-		ev_io_stop(ctl->loop, &ctl->accept_io);
-		/* set again: a fired one-shot timer keeps ~0 s as its delay */
-		ev_timer_set(&ctl->accept_pause, CTL_ACCEPT_PAUSE_S, 0.);
-		ev_timer_start(ctl->loop, &ctl->accept_pause);
-	}
+	if (fd < 0) /* not even the spare's slot: its clients wait queued */
+		pause_accepting(ctl);
 }
 
 static void
@@ -416,6 +420,10 @@ on_accept_pause(struct ev_loop *loop, ev_timer *w, int revents)
 	struct control *ctl = container_of(w, struct control, accept_pause);
 
 	(void)revents;
+	if (ev_is_active(&ctl->accept_io)) {
+		ev_timer_stop(loop, w); /* a whole period without trouble */
+		return;
+	}
 	if (ctl->spare_fd < 0)
 		ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_start(loop, &ctl->accept_io);
@@ -428,7 +436,13 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	int fd, i;
 
 	(void)loop;
-	(void)revents;
+	if (revents & EV_ERROR) {
+		/* libev could not put the socket into epoll (epoll_ctl: ENOMEM,
+		 * ENOSPC) and dropped the watcher: watch it again later. */
+		log_warn("control: cannot watch the socket (epoll_ctl failed); trying again");
+		pause_accepting(ctl);
+		return;
+	}
 	for (i = 0; i < CTL_ACCEPTS_PER_WAKEUP; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {

@@ -251,6 +251,44 @@ read_signals(struct sexton *sx)
 	return n == (ssize_t)sizeof(si);
 }
 
+/*
+ * libev could not add the signalfd to epoll (epoll_ctl failing with ENOMEM,
+ * or ENOSPC at fs.epoll.max_user_watches) and stopped the watcher with
+ * EV_ERROR: sexton would never hear a signal again, not even SIGCHLD, and
+ * neither reap nor stop. A repeating timer watches it again (the signals
+ * wait queued) until the watcher has stayed up for a whole period; the
+ * timer also bounds the loop's sleep, so that the next EV_ERROR, fed while
+ * libev adds the fd, is seen.
+ */
+#define SX_SIG_RETRY_S 0.1
+
+static void
+on_sig_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, sig_retry);
+
+	(void)revents;
+	if (!ev_is_active(&sx->sig_watcher)) {
+		ev_io_start(loop, &sx->sig_watcher);
+		return;
+	}
+	ev_timer_stop(loop, w);
+	sx->sig_failures = 0;
+	log_info("watching the signalfd again");
+}
+
+static void
+sigfd_dropped(struct sexton *sx)
+{
+	if (sx->sig_failures++ % 100 == 0)
+		log_error("cannot watch the signalfd (epoll_ctl failed); trying again every %g s "
+			  "(%lu in a row)", SX_SIG_RETRY_S, sx->sig_failures);
+	if (!ev_is_active(&sx->sig_retry)) {
+		ev_timer_set(&sx->sig_retry, SX_SIG_RETRY_S, SX_SIG_RETRY_S);
+		ev_timer_start(sx->loop, &sx->sig_retry);
+	}
+}
+
 static void
 on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -258,7 +296,10 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 	struct sx_sigchld c;
 
 	(void)loop;
-	(void)revents;
+	if (revents & EV_ERROR) {
+		sigfd_dropped(sx);
+		return;
+	}
 	if (!sx->sigfd_emptied)
 		while (read_signals(sx))
 			;
@@ -585,6 +626,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 		ev_set_loop_release_cb(sx->loop, NULL, on_loop_acquire); /* libev skips a NULL one */
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
+	ev_init(&sx->sig_retry, on_sig_retry);
 	ev_init(&sx->phase_timer, on_phase_timeout);
 	ev_init(&sx->reap_timer, on_reap_timer);
 	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
@@ -594,7 +636,13 @@ sx_init(struct sexton *sx, const struct options *opts)
 int
 sx_run(struct sexton *sx)
 {
-	ev_run(sx->loop, 0);
+	/* One pass that does not sleep first: libev puts the watchers started
+	 * during set-up into epoll, and one that epoll refuses (EV_ERROR) gets
+	 * its retry timer before the loop sleeps. A finish() in that pass must
+	 * not be followed by a run that would forget its ev_break. */
+	ev_run(sx->loop, EVRUN_NOWAIT);
+	if (sx->phase != SX_DONE)
+		ev_run(sx->loop, 0);
 	return sx->exit_code;
 }
 

@@ -7,6 +7,7 @@ import resource
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from conftest import children_of, control_request, wait_for
@@ -176,3 +177,45 @@ def test_a_main_command_that_cannot_be_created_stops_the_services_first(tmp_path
     assert r.returncode == 126, log
     assert "cannot run 'true': Resource temporarily unavailable" in log
     assert not left, "the service outlived sexton"
+
+
+def strace_from_start(argv, inject, tmp_path, timeout=10):
+    """Run sexton (not PID 1) under strace with INJECT from its first system
+    call; stderr to a file. LeakSanitizer cannot work under a tracer."""
+    with open(tmp_path / "err", "w") as err:
+        r = subprocess.run(["strace", "-q", "-o", "/dev/null", "-e", f"trace={inject.split(':')[0]}",
+                            "-e", f"inject={inject}", *argv], stdout=subprocess.DEVNULL,
+                           stderr=err, timeout=timeout,
+                           env={**os.environ, "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
+                                + ":detect_leaks=0"})
+    return r.returncode, (tmp_path / "err").read_text()
+
+
+def test_a_signalfd_that_epoll_refuses_is_watched_again(tmp_path):
+    """The first epoll_ctl adds the signalfd. Should it fail (ENOMEM, or
+    ENOSPC at fs.epoll.max_user_watches), libev drops the watcher and sexton
+    would never hear SIGCHLD: it would wait for ever after its child. It
+    watches the signalfd again 0.1 s later and exits with the child."""
+    from conftest import SEXTON
+
+    rc, log = strace_from_start([SEXTON, "--", "sh", "-c", "sleep 0.3; exit 4"],
+                                "epoll_ctl:error=ENOMEM:when=1", tmp_path)
+    assert rc == 4, log
+    assert "cannot watch the signalfd (epoll_ctl failed)" in log, log
+
+
+def test_a_control_socket_that_epoll_refuses_is_watched_again(tmp_path):
+    """The same for the control socket (the third epoll_ctl, after the
+    signalfd and libev's timerfd): it is watched again 0.5 s later, and a
+    client is answered."""
+    from conftest import SEXTON
+
+    sock = tmp_path / "ctl.sock"
+    script = (f"sleep 0.8; exec {sys.executable} -c \"import socket; s = socket.socket(socket.AF_UNIX); "
+              f"s.connect('{sock}'); s.sendall(b'status\\n'); print(s.recv(99).decode())\" "
+              f"> {tmp_path / 'answer'}")
+    rc, log = strace_from_start([SEXTON, "-S", str(sock), "--", "sh", "-c", script],
+                                "epoll_ctl:error=ENOMEM:when=3", tmp_path)
+    assert rc == 0, log
+    assert "control: cannot watch the socket (epoll_ctl failed)" in log, log
+    assert (tmp_path / "answer").read_text().strip() == '{"services":[]}'
