@@ -32,6 +32,13 @@ def lowest_free_fd(pid):
         fd += 1
 
 
+def tracer_of(pid):
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("TracerPid:"):
+            return int(line.split()[1])
+    return 0
+
+
 def set_soft_nofile(pid, soft):
     """Soft limit only: raising it back needs no CAP_SYS_RESOURCE."""
     subprocess.run(["prlimit", "--pid", str(pid), f"--nofile={soft}:"], check=True)
@@ -137,7 +144,7 @@ def test_a_service_that_cannot_be_created_is_retried(daemon):
                                "-e", "inject=clone,clone3:error=EAGAIN:when=1..2",
                                "-p", str(d.sexton_pid)])
     try:
-        time.sleep(0.5)  # strace attached
+        wait_for(lambda: tracer_of(d.sexton_pid) != 0, what="strace to attach")
         os.kill(host_pid, signal.SIGKILL)
         d.wait_log(r"service web: cannot create the process for sleep: "
                    r"Resource temporarily unavailable", count=2, timeout=8)
