@@ -134,6 +134,10 @@ main(int argc, char **argv)
 	case OPT_ERROR: fprintf(stderr, "sexton: %s\n", err); return EXIT_USAGE;
 	case OPT_RUN: break;
 	}
+	/* tini's environment variable for -g, for images that set it (tini's
+	 * TINI_SUBREAPER is what sexton does anyway when it is not PID 1). */
+	if (getenv("TINI_KILL_PROCESS_GROUP"))
+		opts.pgroup = true;
 	log_set_level(LOG_INFO + opts.verbosity);
 	config_path = config_path_of(&opts);
 	if (opts.check_config)

@@ -105,6 +105,17 @@ def test_pgroup_reaches_the_whole_group(run, recorder):
     recorder.wait_line("child USR1")
 
 
+def test_tini_kill_process_group_is_pgroup(run, recorder):
+    """An image that set TINI_KILL_PROCESS_GROUP for tini keeps its meaning."""
+    r = run(["--", *recorder.argv, "--group-child"],
+            env={**os.environ, "TINI_KILL_PROCESS_GROUP": "1"})
+    recorder.ready()
+    recorder.wait_line("child READY")
+    r.signal(signal.SIGUSR1)
+    recorder.wait_line("USR1")
+    recorder.wait_line("child USR1")
+
+
 def test_without_pgroup_only_the_child_is_signalled(run, recorder):
     r = start(run, recorder, extra=["--group-child"])
     recorder.wait_line("child READY")
