@@ -296,10 +296,9 @@ on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 	struct sx_sigchld c;
 
 	(void)loop;
-	if (revents & EV_ERROR) {
+	/* Dropped by libev; what the early read collected is still handled. */
+	if (revents & EV_ERROR)
 		sigfd_dropped(sx);
-		return;
-	}
 	if (!sx->sigfd_emptied)
 		while (read_signals(sx))
 			;

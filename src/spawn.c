@@ -237,10 +237,8 @@ spawn_process_step(const struct spawn_req *req, pid_t *pid, enum spawn_step *ste
 	child = clone(child_main, child_stack + sizeof(child_stack),
 		      CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	free_candidates(paths);
-	if (child < 0) {
-		*step = SPAWN_STEP_CLONE;
-		return -errno;
-	}
+	if (child < 0)
+		return -errno; /* *step is still SPAWN_STEP_CLONE */
 	*pid = child;
 	/* The child writes c.err only right before _exit: still 0 means execve
 	 * succeeded (CLONE_VFORK resumed us at the exec). */

@@ -159,6 +159,19 @@ def test_a_service_that_cannot_be_created_is_retried(daemon):
     assert d.stop() == 0
 
 
+def strace_from_start(argv, inject, tmp_path, timeout=10):
+    """Run sexton (not PID 1) under strace with INJECT from its first system
+    call. stderr goes to a file: a leaked process would hold a pipe open.
+    LeakSanitizer cannot work under a tracer (the ASan build's exit)."""
+    with open(tmp_path / "err", "w") as err:
+        r = subprocess.run(["strace", "-q", "-o", "/dev/null", "-e", f"trace={inject.split(':')[0]}",
+                            "-e", f"inject={inject}", *argv], stdout=subprocess.DEVNULL,
+                           stderr=err, timeout=timeout,
+                           env={**os.environ, "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
+                                + ":detect_leaks=0"})
+    return r.returncode, (tmp_path / "err").read_text()
+
+
 def test_a_main_command_that_cannot_be_created_stops_the_services_first(tmp_path):
     """With services running, a main command whose clone fails (EAGAIN,
     injected by strace into the second clone: the first is the service's)
@@ -169,33 +182,15 @@ def test_a_main_command_that_cannot_be_created_stops_the_services_first(tmp_path
 
     svc = write_script(tmp_path, "svc", "sleep 100; exit 0")  # sh keeps the path in its cmdline
     (tmp_path / "sexton.conf").write_text(conf(f"[service:web]\ncommand = {svc}"))
-    with open(tmp_path / "err", "w") as err:  # a file: a leaked service would hold a pipe open
-        r = subprocess.run(["strace", "-q", "-o", "/dev/null", "-e", "trace=clone,clone3",
-                            "-e", "inject=clone,clone3:error=EAGAIN:when=2", SEXTON,
-                            "-S", str(tmp_path / "ctl.sock"), "-c", str(tmp_path / "sexton.conf"),
-                            "--", "true"], stdout=subprocess.DEVNULL, stderr=err, timeout=20,
-                           # LeakSanitizer cannot work under a tracer: the ASan build's exit
-                           env={**os.environ, "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
-                                + ":detect_leaks=0"})
-    log = (tmp_path / "err").read_text()
+    rc, log = strace_from_start([SEXTON, "-S", str(tmp_path / "ctl.sock"),
+                                 "-c", str(tmp_path / "sexton.conf"), "--", "true"],
+                                "clone,clone3:error=EAGAIN:when=2", tmp_path, timeout=20)
     left = subprocess.run(["pgrep", "-f", str(svc)], capture_output=True, text=True).stdout.split()
     for pid in left:
         os.kill(int(pid), signal.SIGKILL)
-    assert r.returncode == 126, log
+    assert rc == 126, log
     assert "cannot run 'true': Resource temporarily unavailable" in log
     assert not left, "the service outlived sexton"
-
-
-def strace_from_start(argv, inject, tmp_path, timeout=10):
-    """Run sexton (not PID 1) under strace with INJECT from its first system
-    call; stderr to a file. LeakSanitizer cannot work under a tracer."""
-    with open(tmp_path / "err", "w") as err:
-        r = subprocess.run(["strace", "-q", "-o", "/dev/null", "-e", f"trace={inject.split(':')[0]}",
-                            "-e", f"inject={inject}", *argv], stdout=subprocess.DEVNULL,
-                           stderr=err, timeout=timeout,
-                           env={**os.environ, "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
-                                + ":detect_leaks=0"})
-    return r.returncode, (tmp_path / "err").read_text()
 
 
 def test_a_signalfd_that_epoll_refuses_is_watched_again(tmp_path):
