@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "ctlproto.h"
+#include "iowatch.h"
 
 #define CTL_DEFAULT_MAX_CLIENTS 128
 #define CTL_IDLE_TIMEOUT_S 5.0		  /* to send a request, or to read an answer */
@@ -31,7 +32,7 @@ struct control;
 struct ctl_client {
 	struct control *ctl;
 	int fd;
-	ev_io io;
+	struct iowatch io;
 	ev_timer timer; /* idle / slow reader / parked deadline */
 	uid_t uid;
 	gid_t gid;
@@ -61,8 +62,7 @@ struct control {
 	int fd;
 	int spare_fd; /* /dev/null, given up to refuse a client when out of fds */
 	bool out_of_fds;   /* logged once until an accept succeeds again */
-	ev_io accept_io;
-	ev_timer accept_pause; /* out of fds and no spare: accept again later */
+	struct iowatch accept_io; /* paused when out of fds and no spare */
 	char path[108];
 	bool has_group;
 	gid_t group;

@@ -40,6 +40,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "iowatch.h"
 #include "notify.h"
 
 #define SVC_STATES(X)                                                                              \
@@ -102,7 +103,7 @@ struct service {
 	ev_timer timer;	   /* backoff, ready_timeout, stop_timeout, kill_timeout */
 	ev_timer watchdog;
 	int ready_rd;	   /* read end of the ready_fd pipe, -1 */
-	ev_io ready_io;
+	struct iowatch ready_io;
 
 	struct service **deps;	     /* services this one depends on */
 	size_t ndeps;

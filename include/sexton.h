@@ -29,6 +29,7 @@
 #include "config.h"
 #include "control.h"
 #include "doctor.h"
+#include "iowatch.h"
 #include "options.h"
 #include "supervisor.h"
 
@@ -44,9 +45,8 @@ struct sexton {
 	bool is_pid1;
 
 	int sigfd;
-	ev_io sig_watcher;
-	ev_timer sig_retry;	  /* the signalfd watched again, after libev dropped it */
-	unsigned long sig_failures; /* consecutive drops, for the log */
+	struct iowatch sig_watcher; /* watched again if libev drops it */
+	struct iowatch_bell bell;   /* wakes the loop to hear of a drop */
 	/* SIGCHLDs read but not yet reaped; the signalfd found empty since
 	 * the loop woke (container mode reads it early: on_loop_acquire). */
 	struct sx_sigchld {

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "iowatch.h"
 #include "pidmap.h"
 
 struct service;
@@ -32,7 +33,7 @@ struct supervisor {
 	struct pidmap pids;
 
 	int notify_fd;
-	ev_io notify_io;
+	struct iowatch notify_io;
 	char notify_addr[108]; /* NOTIFY_SOCKET value; "" when unavailable */
 
 	int devnull; /* O_RDWR, close-on-exec: stdin (and output = null) of services */

@@ -69,7 +69,7 @@ free_client(struct ctl_client *cl)
 {
 	struct control *ctl = cl->ctl;
 
-	ev_io_stop(ctl->loop, &cl->io);
+	iowatch_stop(ctl->loop, &cl->io);
 	ev_timer_stop(ctl->loop, &cl->timer);
 	close(cl->fd);
 	unlink_client(ctl, cl);
@@ -93,9 +93,9 @@ flush(struct ctl_client *cl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			ev_io_stop(cl->ctl->loop, &cl->io);
-			ev_io_set(&cl->io, cl->fd, EV_WRITE);
-			ev_io_start(cl->ctl->loop, &cl->io);
+			iowatch_stop(cl->ctl->loop, &cl->io);
+			iowatch_set(&cl->io, cl->fd, EV_WRITE);
+			iowatch_start(cl->ctl->loop, &cl->io);
 			return;
 		}
 		if (n <= 0) {
@@ -106,15 +106,15 @@ flush(struct ctl_client *cl)
 		touch(cl);
 	}
 	cl->outlen = cl->outoff = 0;
-	ev_io_stop(cl->ctl->loop, &cl->io);
+	iowatch_stop(cl->ctl->loop, &cl->io);
 	if (cl->close_when_flushed) {
 		free_client(cl);
 		return;
 	}
 	if (cl->parked) {
 		/* Parked: the only thing to watch for is the client leaving. */
-		ev_io_set(&cl->io, cl->fd, EV_READ);
-		ev_io_start(cl->ctl->loop, &cl->io);
+		iowatch_set(&cl->io, cl->fd, EV_READ);
+		iowatch_start(cl->ctl->loop, &cl->io);
 		ev_timer_stop(cl->ctl->loop, &cl->timer);
 	}
 }
@@ -190,9 +190,9 @@ ctl_park(struct ctl_client *cl, double deadline)
 		ev_timer_start(cl->ctl->loop, &cl->timer);
 	}
 	/* Watch for the client hanging up while it waits. */
-	ev_io_stop(cl->ctl->loop, &cl->io);
-	ev_io_set(&cl->io, cl->fd, EV_READ);
-	ev_io_start(cl->ctl->loop, &cl->io);
+	iowatch_stop(cl->ctl->loop, &cl->io);
+	iowatch_set(&cl->io, cl->fd, EV_READ);
+	iowatch_start(cl->ctl->loop, &cl->io);
 }
 
 void
@@ -215,7 +215,7 @@ handle_request(struct ctl_client *cl, size_t len)
 	struct control *ctl = cl->ctl;
 	const char *err;
 
-	ev_io_stop(ctl->loop, &cl->io);
+	iowatch_stop(ctl->loop, &cl->io);
 	cl->req_line = cl->in; /* req's words point into it from now on */
 	cl->in = NULL;
 	cl->req_line[len] = '\0';
@@ -282,9 +282,10 @@ on_readable(struct ctl_client *cl)
 static void
 on_client_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct ctl_client *cl = container_of(w, struct ctl_client, io);
+	struct ctl_client *cl = container_of(w, struct ctl_client, io.io);
 
-	(void)loop;
+	if (iowatch_dropped(loop, &cl->io, revents))
+		return;
 	if (revents & EV_WRITE)
 		flush(cl);
 	else if (revents & EV_READ)
@@ -361,21 +362,11 @@ add_client(struct control *ctl, int fd)
 	cl->fd = fd;
 	ctl->nclients++;
 	identify(ctl, cl);
-	ev_io_init(&cl->io, on_client_io, fd, EV_READ);
-	ev_io_start(ctl->loop, &cl->io);
+	iowatch_init(&cl->io, on_client_io, fd, EV_READ, "a control client", NULL);
+	iowatch_start(ctl->loop, &cl->io);
 	ev_init(&cl->timer, on_client_timer);
 	append_client(ctl, cl);
 	touch(cl);
-}
-
-/* Stop watching the socket; every CTL_ACCEPT_PAUSE_S, on_accept_pause
- * watches it again, until it has stayed watched for a whole period. */
-static void
-pause_accepting(struct control *ctl)
-{
-	ev_io_stop(ctl->loop, &ctl->accept_io);
-	ev_timer_set(&ctl->accept_pause, CTL_ACCEPT_PAUSE_S, CTL_ACCEPT_PAUSE_S);
-	ev_timer_start(ctl->loop, &ctl->accept_pause);
 }
 
 /*
@@ -411,38 +402,19 @@ out_of_fds(struct control *ctl)
 	}
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) /* not even the spare's slot: its clients wait queued */
-		pause_accepting(ctl);
-}
-
-static void
-on_accept_pause(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct control *ctl = container_of(w, struct control, accept_pause);
-
-	(void)revents;
-	if (ev_is_active(&ctl->accept_io)) {
-		ev_timer_stop(loop, w); /* a whole period without trouble */
-		return;
-	}
-	if (ctl->spare_fd < 0)
-		ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ev_io_start(loop, &ctl->accept_io);
+		iowatch_pause(ctl->loop, &ctl->accept_io, CTL_ACCEPT_PAUSE_S);
 }
 
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct control *ctl = container_of(w, struct control, accept_io);
+	struct control *ctl = container_of(w, struct control, accept_io.io);
 	int fd, i;
 
-	(void)loop;
-	if (revents & EV_ERROR) {
-		/* libev could not put the socket into epoll (epoll_ctl: ENOMEM,
-		 * ENOSPC) and dropped the watcher: watch it again later. */
-		log_warn("control: cannot watch the socket (epoll_ctl failed); trying again");
-		pause_accepting(ctl);
+	if (iowatch_dropped(loop, &ctl->accept_io, revents))
 		return;
-	}
+	if (ctl->spare_fd < 0) /* used up by a refusal with no slot left for it */
+		ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < CTL_ACCEPTS_PER_WAKEUP; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
@@ -516,9 +488,8 @@ ctl_open(struct control *ctl, struct ev_loop *loop, const char *path, int mode, 
 	}
 	strcpy(ctl->path, path);
 	ctl->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ev_io_init(&ctl->accept_io, on_accept, ctl->fd, EV_READ);
-	ev_io_start(loop, &ctl->accept_io);
-	ev_init(&ctl->accept_pause, on_accept_pause);
+	iowatch_init(&ctl->accept_io, on_accept, ctl->fd, EV_READ, "the control socket", NULL);
+	iowatch_start(loop, &ctl->accept_io);
 	return 0;
 }
 
@@ -529,8 +500,7 @@ ctl_close(struct control *ctl)
 		free_client(ctl->head);
 	if (ctl->fd < 0)
 		return;
-	ev_io_stop(ctl->loop, &ctl->accept_io);
-	ev_timer_stop(ctl->loop, &ctl->accept_pause);
+	iowatch_stop(ctl->loop, &ctl->accept_io);
 	close(ctl->fd);
 	unlink(ctl->path);
 	ctl->fd = -1;

@@ -1,5 +1,6 @@
 /* output — see include/output.h. */
 #include "output.h"
+#include "iowatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ enum sink_mode {
 
 struct out_sink {
 	struct ev_loop *loop;
-	ev_io io; /* EV_WRITE, active only while the fd refused bytes */
+	struct iowatch io; /* EV_WRITE, on only while the fd refused bytes */
 	int fd;
 	bool own_fd;
 	bool failing; /* the last write failed (logged once): no watcher until
@@ -62,10 +63,10 @@ sink_arm(struct out_sink *s)
 {
 	bool want = s->mode != SINK_BROKEN && s->mode != SINK_FILE && !s->failing && sink_busy(s);
 
-	if (want && !ev_is_active(&s->io))
-		ev_io_start(s->loop, &s->io);
-	else if (!want && ev_is_active(&s->io))
-		ev_io_stop(s->loop, &s->io);
+	if (want && !iowatch_is_on(&s->io))
+		iowatch_start(s->loop, &s->io);
+	else if (!want && iowatch_is_on(&s->io))
+		iowatch_stop(s->loop, &s->io);
 }
 
 /* Lines lost to a write error: counted, and reported when writing works again. */
@@ -204,10 +205,10 @@ sink_flush(struct out_sink *s, bool ready)
 static void
 on_sink_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct out_sink *s = container_of(w, struct out_sink, io);
+	struct out_sink *s = container_of(w, struct out_sink, io.io);
 
-	(void)loop;
-	(void)revents;
+	if (iowatch_dropped(loop, &s->io, revents))
+		return;
 	sink_flush(s, true);
 	sink_arm(s);
 }
@@ -217,7 +218,7 @@ on_sink_writable(struct ev_loop *loop, ev_io *w, int revents)
 static void
 sink_kick(struct out_sink *s)
 {
-	if (!ev_is_active(&s->io))
+	if (!ev_is_active(&s->io.io)) /* not waiting for writable: try now */
 		sink_flush(s, false);
 	sink_arm(s);
 }
@@ -297,7 +298,7 @@ out_sink_new(struct out_sink **out, struct ev_loop *loop, int fd, size_t queue_b
 	}
 	s->loop = loop;
 	sink_setup_fd(s, fd);
-	ev_io_init(&s->io, on_sink_writable, s->fd, EV_WRITE);
+	iowatch_init(&s->io, on_sink_writable, s->fd, EV_WRITE, "the log output", NULL);
 	*out = s;
 	return 0;
 }
@@ -308,7 +309,7 @@ out_sink_free(struct out_sink *s)
 	if (!s)
 		return;
 	sink_flush(s, false);
-	ev_io_stop(s->loop, &s->io);
+	iowatch_stop(s->loop, &s->io);
 	if (s->own_fd)
 		close(s->fd);
 	lineq_destroy(&s->q);
@@ -336,7 +337,7 @@ out_sink_queued(const struct out_sink *s)
 
 struct svc_out {
 	struct ev_loop *loop;
-	ev_io io; /* EV_READ on fd; stopped at EOF */
+	struct iowatch io; /* EV_READ on fd; stopped at EOF */
 	int fd;	  /* the pipe's read end; -1 after EOF */
 	enum out_kind kind;
 	unsigned long long bytes;
@@ -545,7 +546,7 @@ out_finish(struct svc_out *o)
 	if (o->part_len)
 		emit_part(o);
 	if (o->fd >= 0) {
-		ev_io_stop(o->loop, &o->io);
+		iowatch_stop(o->loop, &o->io);
 		close(o->fd);
 		o->fd = -1;
 	}
@@ -588,10 +589,10 @@ out_pump(struct svc_out *o, size_t budget)
 static void
 on_out_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct svc_out *o = container_of(w, struct svc_out, io);
+	struct svc_out *o = container_of(w, struct svc_out, io.io);
 
-	(void)loop;
-	(void)revents;
+	if (iowatch_dropped(loop, &o->io, revents))
+		return; /* a full pipe blocks the service until the retry */
 	out_pump(o, OUT_READ_BUDGET);
 }
 
@@ -682,8 +683,8 @@ svc_out_open(struct svc_out **out, struct ev_loop *loop, const struct svc_out_pa
 		return r;
 	}
 	o->fd = fds[0];
-	ev_io_init(&o->io, on_out_readable, o->fd, EV_READ);
-	ev_io_start(loop, &o->io);
+	iowatch_init(&o->io, on_out_readable, o->fd, EV_READ, "the output of ", o->name);
+	iowatch_start(loop, &o->io);
 	*child_fd = fds[1];
 	*out = o;
 	return 0;

@@ -112,7 +112,7 @@ close_ready_pipe(struct service *svc)
 {
 	if (svc->ready_rd < 0)
 		return;
-	ev_io_stop(svc->sup->loop, &svc->ready_io);
+	iowatch_stop(svc->sup->loop, &svc->ready_io);
 	close(svc->ready_rd);
 	svc->ready_rd = -1;
 }
@@ -120,12 +120,12 @@ close_ready_pipe(struct service *svc)
 static void
 on_ready_fd(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct service *svc = container_of(w, struct service, ready_io);
+	struct service *svc = container_of(w, struct service, ready_io.io);
 	char buf[READY_READ_MAX];
 	ssize_t n;
 
-	(void)loop;
-	(void)revents;
+	if (iowatch_dropped(loop, &svc->ready_io, revents))
+		return;
 	n = read(svc->ready_rd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -276,8 +276,8 @@ setup_ready_fd(struct service *svc, struct spawn_req *req)
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	svc->ready_rd = fds[0];
-	ev_io_init(&svc->ready_io, on_ready_fd, fds[0], EV_READ);
-	ev_io_start(svc->sup->loop, &svc->ready_io);
+	iowatch_init(&svc->ready_io, on_ready_fd, fds[0], EV_READ, "the ready_fd pipe of ", svc->name);
+	iowatch_start(svc->sup->loop, &svc->ready_io);
 	req->extra_fd = fds[1];
 	req->extra_fd_target = svc->cfg->ready_fd;
 	return fds[1];

@@ -251,54 +251,15 @@ read_signals(struct sexton *sx)
 	return n == (ssize_t)sizeof(si);
 }
 
-/*
- * libev could not add the signalfd to epoll (epoll_ctl failing with ENOMEM,
- * or ENOSPC at fs.epoll.max_user_watches) and stopped the watcher with
- * EV_ERROR: sexton would never hear a signal again, not even SIGCHLD, and
- * neither reap nor stop. A repeating timer watches it again (the signals
- * wait queued) until the watcher has stayed up for a whole period; the
- * timer also bounds the loop's sleep, so that the next EV_ERROR, fed while
- * libev adds the fd, is seen.
- */
-#define SX_SIG_RETRY_S 0.1
-
-static void
-on_sig_retry(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct sexton *sx = container_of(w, struct sexton, sig_retry);
-
-	(void)revents;
-	if (!ev_is_active(&sx->sig_watcher)) {
-		ev_io_start(loop, &sx->sig_watcher);
-		return;
-	}
-	ev_timer_stop(loop, w);
-	sx->sig_failures = 0;
-	log_info("watching the signalfd again");
-}
-
-static void
-sigfd_dropped(struct sexton *sx)
-{
-	if (sx->sig_failures++ % 100 == 0)
-		log_error("cannot watch the signalfd (epoll_ctl failed); trying again every %g s "
-			  "(%lu in a row)", SX_SIG_RETRY_S, sx->sig_failures);
-	if (!ev_is_active(&sx->sig_retry)) {
-		ev_timer_set(&sx->sig_retry, SX_SIG_RETRY_S, SX_SIG_RETRY_S);
-		ev_timer_start(sx->loop, &sx->sig_retry);
-	}
-}
-
 static void
 on_sigfd(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct sexton *sx = container_of(w, struct sexton, sig_watcher);
+	struct sexton *sx = container_of(w, struct sexton, sig_watcher.io);
 	struct sx_sigchld c;
 
-	(void)loop;
-	/* Dropped by libev; what the early read collected is still handled. */
-	if (revents & EV_ERROR)
-		sigfd_dropped(sx);
+	/* Dropped by libev (watched again soon): what the early read
+	 * collected is still handled. */
+	iowatch_dropped(loop, &sx->sig_watcher, revents);
 	if (!sx->sigfd_emptied)
 		while (read_signals(sx))
 			;
@@ -327,8 +288,17 @@ on_loop_acquire(struct ev_loop *loop)
 
 	sx->sigfd_emptied = !read_signals(sx);
 	if (sx->sigchld.exited)
-		ev_feed_event(loop, &sx->sig_watcher, EV_READ);
+		ev_feed_event(loop, &sx->sig_watcher.io, EV_READ);
 	errno = saved;
+}
+
+/* Every mode: a watcher libev dropped is told at once (iowatch.h). */
+static void
+on_loop_release(struct ev_loop *loop)
+{
+	struct sexton *sx = ev_userdata(loop);
+
+	iowatch_before_sleep(loop, &sx->bell);
 }
 
 static void
@@ -592,9 +562,12 @@ on_libev_syserr(const char *msg)
 int
 sx_init(struct sexton *sx, const struct options *opts)
 {
+	int rc;
+
 	memset(sx, 0, sizeof(*sx));
 	sx->opts = opts;
 	sx->sigfd = -1;
+	sx->bell.fd = -1;
 	sx->stop_timeout = SX_DEFAULT_STOP_TIMEOUT_S;
 	sx->kill_timeout = SX_DEFAULT_KILL_TIMEOUT_S;
 	sx->is_pid1 = getpid() == 1;
@@ -618,14 +591,17 @@ sx_init(struct sexton *sx, const struct options *opts)
 	sx->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
 	if (!sx->loop)
 		return -ENOMEM;
-	ev_io_init(&sx->sig_watcher, on_sigfd, sx->sigfd, EV_READ);
-	ev_io_start(sx->loop, &sx->sig_watcher);
+	iowatch_init(&sx->sig_watcher, on_sigfd, sx->sigfd, EV_READ, "the signalfd", NULL);
+	iowatch_start(sx->loop, &sx->sig_watcher);
 	ev_set_userdata(sx->loop, sx);
-	if (opts->command)
-		ev_set_loop_release_cb(sx->loop, NULL, on_loop_acquire); /* libev skips a NULL one */
+	rc = iowatch_bell_open(&sx->bell, sx->loop);
+	if (rc < 0) /* EMFILE at start: carry on without it */
+		log_warn("cannot make the loop's doorbell: %s; a descriptor epoll refuses may "
+			 "wait for another wake-up to be watched again", strerror(-rc));
+	/* libev skips a NULL one. */
+	ev_set_loop_release_cb(sx->loop, on_loop_release, opts->command ? on_loop_acquire : NULL);
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
-	ev_init(&sx->sig_retry, on_sig_retry);
 	ev_init(&sx->phase_timer, on_phase_timeout);
 	ev_init(&sx->reap_timer, on_reap_timer);
 	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
@@ -637,8 +613,9 @@ sx_run(struct sexton *sx)
 {
 	/* One pass that does not sleep first: libev puts the watchers started
 	 * during set-up into epoll, and one that epoll refuses (EV_ERROR) gets
-	 * its retry timer before the loop sleeps. A finish() in that pass must
-	 * not be followed by a run that would forget its ev_break. */
+	 * its retry timer before the loop sleeps, even if it was the doorbell.
+	 * A finish() in that pass must not be followed by a run that would
+	 * forget its ev_break. */
 	ev_run(sx->loop, EVRUN_NOWAIT);
 	if (sx->phase != SX_DONE)
 		ev_run(sx->loop, 0);
@@ -717,6 +694,7 @@ sx_destroy(struct sexton *sx)
 	}
 	if (sx->loop) {
 		doctor_destroy(&sx->doc);
+		iowatch_bell_close(&sx->bell, sx->loop);
 		ev_loop_destroy(sx->loop);
 	}
 	if (sx->sigfd >= 0)

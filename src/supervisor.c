@@ -286,7 +286,7 @@ service_of_sender(struct supervisor *sup, pid_t sender)
 static void
 on_notify(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct supervisor *sup = container_of(w, struct supervisor, notify_io);
+	struct supervisor *sup = container_of(w, struct supervisor, notify_io.io);
 	char buf[NOTIFY_MAX_DATAGRAM];
 	struct notify_msg msg;
 	struct service *svc;
@@ -294,8 +294,8 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 	ssize_t n;
 	int i;
 
-	(void)loop;
-	(void)revents;
+	if (iowatch_dropped(loop, &sup->notify_io, revents))
+		return;
 	for (i = 0; i < NOTIFY_READS_PER_WAKEUP; i++) {
 		n = notify_recv(sup->notify_fd, buf, sizeof(buf), &sender);
 		if (n == 0 || n == -EAGAIN)
@@ -408,8 +408,8 @@ open_notify(struct supervisor *sup)
 		sup->notify_addr[0] = '\0';
 		return;
 	}
-	ev_io_init(&sup->notify_io, on_notify, sup->notify_fd, EV_READ);
-	ev_io_start(sup->loop, &sup->notify_io);
+	iowatch_init(&sup->notify_io, on_notify, sup->notify_fd, EV_READ, "the notify socket", NULL);
+	iowatch_start(sup->loop, &sup->notify_io);
 }
 
 int
@@ -468,7 +468,7 @@ sup_destroy(struct supervisor *sup)
 		svc_free(sup->svcs[i]);
 	free(sup->svcs);
 	if (sup->notify_fd >= 0) {
-		ev_io_stop(sup->loop, &sup->notify_io);
+		iowatch_stop(sup->loop, &sup->notify_io);
 		close(sup->notify_fd);
 	}
 	if (sup->devnull >= 0)

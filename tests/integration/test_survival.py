@@ -207,9 +207,9 @@ def test_a_signalfd_that_epoll_refuses_is_watched_again(tmp_path):
 
 
 def test_a_control_socket_that_epoll_refuses_is_watched_again(tmp_path):
-    """The same for the control socket (the third epoll_ctl, after the
-    signalfd and libev's timerfd): it is watched again 0.5 s later, and a
-    client is answered."""
+    """The same for the control socket (the fourth epoll_ctl, after the
+    signalfd, libev's timerfd and the eventfd of sexton's ev_async): it is
+    watched again 0.1 s later, and a client is answered."""
     from conftest import SEXTON
 
     sock = tmp_path / "ctl.sock"
@@ -217,7 +217,76 @@ def test_a_control_socket_that_epoll_refuses_is_watched_again(tmp_path):
               f"s.connect('{sock}'); s.sendall(b'status\\n'); print(s.recv(99).decode())\" "
               f"> {tmp_path / 'answer'}")
     rc, log = strace_from_start([SEXTON, "-S", str(sock), "--", "sh", "-c", script],
-                                "epoll_ctl:error=ENOMEM:when=3", tmp_path)
+                                "epoll_ctl:error=ENOMEM:when=4", tmp_path)
     assert rc == 0, log
-    assert "control: cannot watch the socket (epoll_ctl failed)" in log, log
+    assert "cannot watch the control socket (epoll_ctl failed)" in log, log
     assert (tmp_path / "answer").read_text().strip() == '{"services":[]}'
+
+
+def strace_attached(pid, inject):
+    """strace on the running PID with INJECT, once it has attached."""
+    call = inject.split(":")[0]
+    tracer = subprocess.Popen(["strace", "-q", "-o", "/dev/null", "-e", f"trace={call}",
+                               "-e", f"inject={inject}", "-p", str(pid)])
+    wait_for(lambda: tracer_of(pid) != 0, what="strace to attach")
+    return tracer
+
+
+def test_a_service_output_pipe_that_epoll_refuses_is_watched_again(daemon, tmp_path):
+    """A restarted service's new output pipe cannot be put into epoll
+    (strace fails every epoll_ctl for a while, as at
+    fs.epoll.max_user_watches): libev drops its watcher. sexton used to
+    leave it dropped, so the service blocked for good once the pipe (64 KiB)
+    was full, and nothing more it wrote reached the log. Now the pipe is
+    watched again once epoll takes it, and every line arrives."""
+    from conftest import write_script
+    from test_services import conf
+
+    flag = tmp_path / "second-run"
+    svc = write_script(tmp_path, "talk",
+                       f'if [ -e {flag} ]; then seq 1 3000 | sed "s/$/ {"x" * 90}/"; echo done; fi\n'
+                       f"touch {flag}\nexec sleep 100")
+    d = daemon(conf(f"[service:talk]\ncommand = {svc}\noutput = tagged\nrestart = always\n"
+                    "restart_delay = 1"))
+    d.wait_log(r"service talk: started, pid \d+")
+    host_pid = wait_for(lambda: children_of(d.sexton_pid), what="the service")[0]
+    wait_for(flag.exists, what="the first run")
+    os.kill(host_pid, signal.SIGKILL)
+    d.wait_log(r"service talk: restarting in 1 s")
+    # Attached before the restart, so that the new pipe's epoll_ctl fails.
+    tracer = strace_attached(d.sexton_pid, "epoll_ctl:error=ENOSPC")
+    try:
+        d.wait_log(r"cannot watch the output of talk \(epoll_ctl failed\)", timeout=5)
+        time.sleep(0.5)  # the service fills the pipe and blocks
+        assert not re.search(r"^talk \| done$", d.out(), re.M)
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(5)
+    d.wait_out(r"^talk \| done$", timeout=10)
+    lines = re.findall(r"^talk \| (\d+) x+$", d.out(), re.M)
+    assert lines == [str(i) for i in range(1, 3001)]
+    d.wait_log(r"watching the output of talk again")
+    assert d.stop() == 0
+
+
+def test_a_control_client_that_epoll_refuses_is_answered(run, tmp_path):
+    """A new client's socket cannot be put into epoll. The previous binary
+    took the EV_ERROR for "writable", found nothing to write and stopped
+    watching: the request was never read, and the client was dropped by
+    the idle timeout 5 s later without an answer. Now it is watched again
+    0.1 s later and answered."""
+    sock = tmp_path / "ctl.sock"
+    with open(tmp_path / "err", "w") as err:
+        r = run(["-S", str(sock), "--", "sleep", "100"], stderr=err)
+        wait_for(sock.exists, what="control socket")
+        tracer = strace_attached(r.sexton_pid, "epoll_ctl:error=ENOMEM:when=1..3")
+        try:
+            started = time.monotonic()
+            assert control_request(sock, "status", timeout=4) == [{"services": []}]
+            assert time.monotonic() - started < 3
+        finally:
+            tracer.send_signal(signal.SIGINT)
+            tracer.wait(5)
+        r.signal(signal.SIGTERM)
+        assert r.wait() == 128 + signal.SIGTERM
+    assert "cannot watch a control client (epoll_ctl failed)" in (tmp_path / "err").read_text()
