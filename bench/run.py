@@ -172,33 +172,80 @@ def memory(pid):
 
 # ---------------------------------------------------------------- processes
 
-def ns_argv(init, cmd, pin=False, session=False, opts=()):
+def ns_argv(init, cmd, pin=False, session=False, opts=(), cgroup=None):
     """SESSION: the init leads a session of its own, as in a container
     (runc's last init stage calls setsid(); util-linux setsid execs without
-    forking here, since unshare's child leads no process group). OPTS go
+    forking here, since unshare's child leads no process group). CGROUP: a
+    directory from cpu_cgroup(), which the whole namespace runs in. OPTS go
     before the init's own "--"."""
     argv = list(UNSHARE) + (["setsid"] if session else [])
     if init is not None:
         binary, pre = INITS[init] if init in INITS else CONTROLS[init]
         argv += [binary] + list(opts) + pre
     argv += cmd
-    return (["taskset", "-c", "0"] if pin else []) + argv
+    argv = (["taskset", "-c", "0"] if pin else []) + argv
+    if cgroup:
+        argv = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup] + argv
+    return argv
+
+
+def cpu_cgroup():
+    """A cpu cgroup for the init and its child, as Docker and Kubernetes
+    make one for every container (cgroup v1's cpu hierarchy, or v2 with the
+    cpu controller). The kernel's autogroup scheduling, which makes every
+    new session a scheduling group of its own, applies only to tasks in the
+    root cgroup: inside this one a session costs nothing. The directory, or
+    None when there is no cpu controller to use."""
+    name = f"sexton-bench-{os.getpid()}"
+    v1 = "/sys/fs/cgroup/cpu"
+    if os.path.isfile(os.path.join(v1, "cpu.shares")):
+        path = os.path.join(v1, name)
+    else:
+        root = "/sys/fs/cgroup"
+        if "cpu" not in (read(os.path.join(root, "cgroup.controllers")) or "").split():
+            return None
+        try:
+            with open(os.path.join(root, "cgroup.subtree_control"), "w") as f:
+                f.write("+cpu")
+        except OSError:
+            return None
+        path = os.path.join(root, name)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def remove_cgroup(path, timeout=5.0):
+    """rmdir once the last task has left (a killed namespace takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                log(f"warning: cannot remove {path}")
+                return
+            time.sleep(0.05)
 
 
 class NsProc:
     """An init as PID 1 of a new PID namespace, started in the background."""
 
     def __init__(self, init, cmd, pin=False, stdout=subprocess.DEVNULL,
-                 stdin=subprocess.DEVNULL, session=False, opts=()):
+                 stdin=subprocess.DEVNULL, session=False, opts=(), cgroup=None):
         self.init = init
         self.err = tempfile.TemporaryFile()
-        self.p = subprocess.Popen(ns_argv(init, cmd, pin, session, opts), stdin=stdin,
+        self.p = subprocess.Popen(ns_argv(init, cmd, pin, session, opts, cgroup), stdin=stdin,
                                   stdout=stdout, stderr=self.err)
         self.buf = b""
         self.init_pid = None
 
     def find_init(self, timeout=5.0):
         # unshare forks; the child execs the init: wait for the exec.
+        # (sh and taskset, when they run first, exec into unshare: same pid.)
         self.init_pid = wait_child_of(self.p.pid, timeout, not_comm="unshare")
         return self.init_pid
 
@@ -399,10 +446,12 @@ def bench_overhead(inits, P):
     return {"wall_us": res, "by_rep": by_rep, "failures": fails}
 
 
-def bench_signal(inits, P, pin, session=False):
+def bench_signal(inits, P, pin, session=False, cgroup=None):
     """kill(init, SIGUSR1) to the child's handler, in microseconds. The
     samples are split over several launches: free, where the scheduler
-    puts the init and its child decides a whole launch."""
+    puts the init and its child decides a whole launch. CGROUP: the
+    namespace runs in that cpu cgroup (the sender stays outside, as docker
+    kill does)."""
     child = os.path.join(BENCH_BIN, "sigchild")
     res = {i: {"us": [], "error": None, "per_launch_median": []} for i in inits}
     launches = P["signal_launches"]
@@ -413,9 +462,11 @@ def bench_signal(inits, P, pin, session=False):
     try:
         for k in range(launches):
             log(f"signal ({'pinned to CPU 0' if pin else 'free'}"
-                f"{', init leads a session' if session else ''}): launch {k + 1}/{launches}")
-            for init in ordered(inits, (17 if pin else 7) + k + (50 if session else 0)):
-                r = one_signal_run(init, child, per, pin, session)
+                f"{', init leads a session' if session else ''}"
+                f"{', in a cpu cgroup' if cgroup else ''}): launch {k + 1}/{launches}")
+            for init in ordered(inits, (17 if pin else 7) + k + (50 if session else 0)
+                                + (30 if cgroup else 0)):
+                r = one_signal_run(init, child, per, pin, session, cgroup=cgroup)
                 res[init]["us"] += r["us"]
                 # None for a failed launch, so that launch k of every init
                 # stays at index k (paired_line pairs them).
@@ -428,8 +479,8 @@ def bench_signal(inits, P, pin, session=False):
     return res
 
 
-def one_signal_run(init, child, samples, pin, session=False, warmup=5):
-    np_ = NsProc(init, [child], pin=pin, stdout=subprocess.PIPE, session=session)
+def one_signal_run(init, child, samples, pin, session=False, warmup=5, cgroup=None):
+    np_ = NsProc(init, [child], pin=pin, stdout=subprocess.PIPE, session=session, cgroup=cgroup)
     out = {"us": [], "error": None}
     try:
         line = np_.readline(5.0)
@@ -805,7 +856,10 @@ def report(meta, R, inits, P):
 
     for key, title in (("signal_free", "free"), ("signal_pinned", "everything on CPU 0"),
                        ("signal_pinned_session",
-                        "everything on CPU 0, the init leading a session as in a container")):
+                        "everything on CPU 0, the init leading a session as in a container"),
+                       ("signal_pinned_cgroup",
+                        "everything on CPU 0, the init leading a session in a cpu cgroup of its "
+                        "own, as Docker runs a container")):
         if key not in R:
             continue
         G = R[key]
@@ -816,7 +870,13 @@ def report(meta, R, inits, P):
                 + (" Each init is started under `setsid`, so it leads a session (and, with "
                    "autogroup scheduling, a scheduling group) of its own, as runc makes a "
                    "container's init; elsewhere it shares the harness's session."
-                   if key == "signal_pinned_session" else ""), ""]
+                   if key == "signal_pinned_session" else "")
+                + (" Each namespace also runs in a cpu cgroup of its own (the sender stays "
+                   "outside, as `docker kill` does). Autogroup scheduling applies only to the "
+                   "root cgroup, so here a session is no scheduling group: what "
+                   "refreaper-setsid costs above is gone, and what is left is the signalfd and "
+                   "epoll."
+                   if key == "signal_pinned_cgroup" else ""), ""]
         names = list(inits) + [i for i in CONTROLS if i in G]
         med = {i: median(G[i]["us"]) for i in names if i in G}
         rows = []
@@ -1047,6 +1107,15 @@ def main():
             R["signal_free"] = bench_signal(sig_inits, P, pin=False)
             R["signal_pinned"] = bench_signal(sig_inits, P, pin=True)
             R["signal_pinned_session"] = bench_signal(sig_inits, P, pin=True, session=True)
+            cgroup = cpu_cgroup()
+            if cgroup:
+                try:
+                    R["signal_pinned_cgroup"] = bench_signal(sig_inits, P, pin=True, session=True,
+                                                             cgroup=cgroup)
+                finally:
+                    remove_cgroup(cgroup)
+            else:
+                log("warning: no cpu cgroup controller: no signal rows in a cgroup")
         if "idle" in metrics or "rss" in metrics:
             idle = bench_idle(inits, P)
             if "idle" in metrics:
