@@ -873,9 +873,7 @@ def report(meta, R, inits, P):
                    if key == "signal_pinned_session" else "")
                 + (" Each namespace also runs in a cpu cgroup of its own (the sender stays "
                    "outside, as `docker kill` does). Autogroup scheduling applies only to the "
-                   "root cgroup, so here a session is no scheduling group: what "
-                   "refreaper-setsid costs above is gone, and what is left is the signalfd and "
-                   "epoll."
+                   "root cgroup, so here a new session is no scheduling group of its own."
                    if key == "signal_pinned_cgroup" else ""), ""]
         names = list(inits) + [i for i in CONTROLS if i in G]
         med = {i: median(G[i]["us"]) for i in names if i in G}
