@@ -28,12 +28,17 @@ struct iowatch {
 	ev_timer retry;	     /* repeating while the watcher is dropped or paused */
 	const char *what, *who; /* for the log: "the output of " "web" */
 	unsigned long drops; /* in a row, for the log (every 100th is said) */
+	bool quiet;	     /* drops logged at debug level only */
 };
 
 /* ev_io_init, and what the log calls it: WHAT followed by WHO (NULL for
  * nothing), such as a service's name. Both must outlive the watcher. */
 void iowatch_init(struct iowatch *w, void (*cb)(struct ev_loop *, ev_io *, int), int fd,
 		  int events, const char *what, const char *who);
+/* Log W's drops at debug level only: for watchers that others create at
+ * will (control clients), whose drops would otherwise be theirs to flood
+ * the log with. */
+void iowatch_quiet(struct iowatch *w);
 /* ev_io_set: only while stopped. */
 void iowatch_set(struct iowatch *w, int fd, int events);
 

@@ -363,6 +363,7 @@ add_client(struct control *ctl, int fd)
 	ctl->nclients++;
 	identify(ctl, cl);
 	iowatch_init(&cl->io, on_client_io, fd, EV_READ, "a control client", NULL);
+	iowatch_quiet(&cl->io);
 	iowatch_start(ctl->loop, &cl->io);
 	ev_init(&cl->timer, on_client_timer);
 	append_client(ctl, cl);

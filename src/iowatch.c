@@ -22,7 +22,7 @@ on_retry(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 	ev_timer_stop(loop, t); /* up for a whole period */
 	if (w->drops) {
-		log_info("watching %s%s again", w->what, w->who);
+		log_msg(w->quiet ? LOG_DEBUG : LOG_INFO, "watching %s%s again", w->what, w->who);
 		w->drops = 0;
 	}
 }
@@ -36,6 +36,13 @@ iowatch_init(struct iowatch *w, void (*cb)(struct ev_loop *, ev_io *, int), int 
 	w->what = what;
 	w->who = who ? who : "";
 	w->drops = 0;
+	w->quiet = false;
+}
+
+void
+iowatch_quiet(struct iowatch *w)
+{
+	w->quiet = true;
 }
 
 void
@@ -81,7 +88,7 @@ iowatch_dropped(struct ev_loop *loop, struct iowatch *w, int revents)
 	if (!(revents & EV_ERROR))
 		return false;
 	if (w->drops++ % 100 == 0)
-		log_error("cannot watch %s%s (epoll_ctl failed); trying again every %g s (%lu in a row)",
+		log_msg(w->quiet ? LOG_DEBUG : LOG_ERROR,"cannot watch %s%s (epoll_ctl failed); trying again every %g s (%lu in a row)",
 			  w->what, w->who, IOWATCH_RETRY_S, w->drops);
 	iowatch_pause(loop, w, IOWATCH_RETRY_S);
 	return true;
