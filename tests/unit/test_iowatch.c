@@ -21,6 +21,7 @@
 
 #include "container_of.h"
 #include "iowatch.h"
+#include "monoclock.h"
 
 /* libev calls epoll_ctl through the PLT, so this definition takes the C
  * library's place: the system call, or ENOSPC while `refusing`. */
@@ -47,15 +48,6 @@ struct fixture {
 	int errors, reads;
 	double first_error, first_read;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 on_io(struct ev_loop *loop, ev_io *io, int revents)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "monoclock.h"
 
 #define MIB (1024 * 1024)
 
@@ -29,15 +30,6 @@ struct fixture {
 	struct out_sink *sink;
 	struct line_ring *ring;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 spin(struct ev_loop *loop, int n)
