@@ -88,8 +88,9 @@ iowatch_dropped(struct ev_loop *loop, struct iowatch *w, int revents)
 	if (!(revents & EV_ERROR))
 		return false;
 	if (w->drops++ % 100 == 0)
-		log_msg(w->quiet ? LOG_DEBUG : LOG_ERROR,"cannot watch %s%s (epoll_ctl failed); trying again every %g s (%lu in a row)",
-			  w->what, w->who, IOWATCH_RETRY_S, w->drops);
+		log_msg(w->quiet ? LOG_DEBUG : LOG_ERROR,
+			"cannot watch %s%s (epoll_ctl failed); trying again every %g s (%lu in a row)",
+			w->what, w->who, IOWATCH_RETRY_S, w->drops);
 	iowatch_pause(loop, w, IOWATCH_RETRY_S);
 	return true;
 }
