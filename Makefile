@@ -32,7 +32,8 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_
 CTL_UNIT  := $(filter build/tests/test_sextonctl%,$(UNIT_BIN))
 FIX_BIN   := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(filter-out bench/usertime.c,$(wildcard bench/*.c))) \
+	build/bench/usertime.so
 
 .PHONY: all deps deps-test asan check unit fuzz-replay integration run static bench fuzz clean
 .DELETE_ON_ERROR:
@@ -92,6 +93,11 @@ build/bench/%: bench/%.c
 build/bench/refreaper-libev: bench/refreaper-libev.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) -O2 -o $@ $< -lev
+
+# bench/usertime.py's LD_PRELOAD shim.
+build/bench/usertime.so: bench/usertime.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -O2 -shared -fPIC -o $@ $< -ldl
 
 # Fuzz targets: libFuzzer with clang, every module but main compiled in.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)

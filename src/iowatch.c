@@ -82,7 +82,7 @@ iowatch_pause(struct ev_loop *loop, struct iowatch *w, double delay)
 	ev_timer_start(loop, &w->retry);
 }
 
-bool
+bool __attribute__((hot))
 iowatch_dropped(struct ev_loop *loop, struct iowatch *w, int revents)
 {
 	if (!(revents & EV_ERROR))
@@ -128,7 +128,7 @@ iowatch_bell_close(struct iowatch_bell *b, struct ev_loop *loop)
 	b->fd = -1;
 }
 
-void
+void __attribute__((hot))
 iowatch_before_sleep(struct ev_loop *loop, struct iowatch_bell *b)
 {
 	const uint64_t one = 1;
