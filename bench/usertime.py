@@ -13,12 +13,13 @@ that forwards SIGUSR1 ("pre") and from that kill's return to the next
 epoll_wait ("post"). Everything runs on CPU 0 as in run.py's pinned table
 (bench/sigping.c sends, bench/sigchild.c receives), the inits take turns
 launch by launch, and the report pairs each init with the first one round
-by round. NAME=PATH adds a binary by path (e.g. a build of another commit)
+by round (the order is shuffled each round). NAME=PATH adds a binary by path (e.g. a build of another commit)
 that is started like sexton. Dynamic binaries that sleep in epoll_wait
 only: sexton and refreaper-libev. Writes bench/results-usertime.md.
 """
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def launch(init, signals):
 def report(names, results, signals):
     keys = ("pre", "post", "sum", "latency")
     out = ["# An init's user-space time around each forwarded signal (bench/usertime.py)", "",
-           f"{len(results[names[0]])} launches of each init, taking turns; {signals} SIGUSR1 per "
+           f"{len(results[names[0]])} launches of each init, taking turns in a fresh random order each round; {signals} SIGUSR1 per "
            "launch, everything on CPU 0. pre: epoll_wait's return to the forwarding kill(2); "
            "post: the kill's return to the next epoll_wait; latency: kill(init) to the child's "
            "handler, end to end. Medians over the launches of the per-launch medians, in µs.", "",
@@ -116,8 +117,9 @@ def main():
             sys.exit(f"usertime: unknown init {name}")
         names.append(name)
     results = {n: [] for n in names}
+    order = random.Random(1)  # a fresh order each round, as run.py: no init always goes first
     for r in range(a.rounds):
-        for n in names:
+        for n in order.sample(names, len(names)):
             run.log(f"usertime: round {r + 1}/{a.rounds}: {n}")
             results[n].append(launch(n, a.signals))
     text = report(names, results, a.signals)

@@ -8,6 +8,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+/* Every drop of every watcher, for iowatch_before_sleep to see that the
+ * callbacks it ran found one. One loop per process, so one count. */
+static unsigned long drops_seen;
+
 static void
 on_retry(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -87,6 +91,7 @@ iowatch_dropped(struct ev_loop *loop, struct iowatch *w, int revents)
 {
 	if (!(revents & EV_ERROR))
 		return false;
+	drops_seen++;
 	if (w->drops++ % 100 == 0)
 		log_msg(w->quiet ? LOG_DEBUG : LOG_ERROR,
 			"cannot watch %s%s (epoll_ctl failed); trying again every %g s (%lu in a row)",
@@ -132,7 +137,9 @@ void __attribute__((hot))
 iowatch_before_sleep(struct ev_loop *loop, struct iowatch_bell *b)
 {
 	const uint64_t one = 1;
+	unsigned long before = drops_seen;
 
-	if (ev_pending_count(loop) && b->fd >= 0) /* pending: only after a drop */
+	ev_invoke_pending(loop);
+	if (drops_seen != before && b->fd >= 0)
 		(void)!write(b->fd, &one, sizeof(one));
 }

@@ -227,7 +227,10 @@ test_pause_watches_again_after_the_delay(void **state)
 }
 
 /* Dropped while libev prepares to sleep for a second: without
- * iowatch_before_sleep the EV_ERROR would wait out that second. */
+ * iowatch_before_sleep the EV_ERROR would wait out that second, and
+ * without the bell it rings the retry timer it starts would too (that
+ * sleep's timeout was chosen before): epoll keeps refusing, so the drop
+ * comes back every 0.1 s only when both work. */
 static void
 test_drop_in_a_blocking_run_is_heard_at_once(void **state)
 {
@@ -238,7 +241,7 @@ test_drop_in_a_blocking_run_is_heard_at_once(void **state)
 	ev_set_loop_release_cb(f->loop, before_sleep, NULL);
 	ev_timer_start(f->loop, &f->later);
 	run_for(f, 1.0);
-	assert_true(f->errors >= 1);
+	assert_true(f->errors >= 5);
 	assert_true(f->first_error - t0 < 0.3);
 }
 
