@@ -232,10 +232,11 @@ supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 /* One read of the signalfd, each record handled as it comes: forwarded
  * (container mode) or obeyed (supervisor mode), while the SIGCHLDs are
  * collected in sx->sigchld for reap(). Returns false once the signalfd is
- * empty (a short read, EAGAIN, or an error). `hot`: the forwarding path
- * (this, forward_signal, on_loop_acquire, opt_rewrite_signal) shares one
- * page of text, one cold page fewer right after the sleep (0.7 us less
- * before the kill, measured: DESIGN.md). */
+ * empty (a short read, EAGAIN, or an error). `hot`: what runs on every
+ * forwarded signal (this, forward_signal, on_loop_acquire,
+ * opt_rewrite_signal, on_sigfd, on_loop_release and iowatch's
+ * iowatch_dropped, iowatch_before_sleep) shares one page of text: each
+ * page is cold right after a sleep (DESIGN.md, "Cold pages"). */
 static bool __attribute__((hot))
 read_signals(struct sexton *sx)
 {
