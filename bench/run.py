@@ -235,11 +235,11 @@ class NsProc:
     """An init as PID 1 of a new PID namespace, started in the background."""
 
     def __init__(self, init, cmd, pin=False, stdout=subprocess.DEVNULL,
-                 stdin=subprocess.DEVNULL, session=False, opts=(), cgroup=None):
+                 stdin=subprocess.DEVNULL, session=False, opts=(), cgroup=None, env=None):
         self.init = init
         self.err = tempfile.TemporaryFile()
         self.p = subprocess.Popen(ns_argv(init, cmd, pin, session, opts, cgroup), stdin=stdin,
-                                  stdout=stdout, stderr=self.err)
+                                  stdout=stdout, stderr=self.err, env=env)
         self.buf = b""
         self.init_pid = None
 

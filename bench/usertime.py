@@ -12,10 +12,11 @@ preloaded into the init, times from epoll_wait's return to the kill(2)
 that forwards SIGUSR1 ("pre") and from that kill's return to the next
 epoll_wait ("post"). Everything runs on CPU 0 as in run.py's pinned table
 (bench/sigping.c sends, bench/sigchild.c receives), the inits take turns
-launch by launch, and the report pairs each init with the first one round
-by round (the order is shuffled each round). NAME=PATH adds a binary by path (e.g. a build of another commit)
-that is started like sexton. Dynamic binaries that sleep in epoll_wait
-only: sexton and refreaper-libev. Writes bench/results-usertime.md.
+launch by launch in a fresh random order each round, and the report pairs
+each init with the first one round by round. NAME=PATH adds a binary by
+path (e.g. a build of another commit) that is started like sexton.
+Dynamic binaries that sleep in epoll_wait only: sexton and
+refreaper-libev. Writes bench/results-usertime.md.
 """
 import argparse
 import os
@@ -35,18 +36,9 @@ def launch(init, signals):
     """Per-launch medians (µs) of pre, post and pre + post, and the
     end-to-end median latency, for one launch of INIT."""
     out = tempfile.NamedTemporaryFile(prefix="usertime.", delete=False).name
-    env_keys = {"LD_PRELOAD": SHIM, "USERTIME_OUT": out}
-    saved = {k: os.environ.get(k) for k in env_keys}
-    os.environ.update(env_keys)  # NsProc's Popen inherits the environment
-    try:
-        np_ = run.NsProc(init, [os.path.join(run.BENCH_BIN, "sigchild")], pin=True,
-                         stdout=subprocess.PIPE)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    np_ = run.NsProc(init, [os.path.join(run.BENCH_BIN, "sigchild")], pin=True,
+                     stdout=subprocess.PIPE,
+                     env={**os.environ, "LD_PRELOAD": SHIM, "USERTIME_OUT": out})
     try:
         line, ipid = np_.readline(5.0), np_.find_init()
         if not line or not line.startswith("ready") or ipid is None:
@@ -77,8 +69,8 @@ def launch(init, signals):
 def report(names, results, signals):
     keys = ("pre", "post", "sum", "latency")
     out = ["# An init's user-space time around each forwarded signal (bench/usertime.py)", "",
-           f"{len(results[names[0]])} launches of each init, taking turns in a fresh random order each round; {signals} SIGUSR1 per "
-           "launch, everything on CPU 0. pre: epoll_wait's return to the forwarding kill(2); "
+           f"{len(results[names[0]])} launches of each init, taking turns in a fresh random "
+           f"order each round; {signals} SIGUSR1 per launch, everything on CPU 0. pre: epoll_wait's return to the forwarding kill(2); "
            "post: the kill's return to the next epoll_wait; latency: kill(init) to the child's "
            "handler, end to end. Medians over the launches of the per-launch medians, in µs.", "",
            "| init | pre | post | pre + post | latency | samples |", "|---|---:|---:|---:|---:|---:|"]
@@ -93,8 +85,9 @@ def report(names, results, signals):
         parts = []
         for k in keys:
             d = [b[k] - a[k] for a, b in zip(results[names[0]], results[n])]
-            same = sum(1 for x in d if (x < 0) == (statistics.median(d) < 0))
-            parts.append(f"{k} {statistics.median(d):+.2f} ({same}/{len(d)})")
+            med = statistics.median(d)
+            same = sum(1 for x in d if (x < 0) == (med < 0))
+            parts.append(f"{k} {med:+.2f} ({same}/{len(d)})")
         out.append(f"- {n} − {names[0]}: " + "; ".join(parts))
     return "\n".join(out) + "\n"
 

@@ -84,7 +84,7 @@ void iowatch_bell_close(struct iowatch_bell *b, struct ev_loop *loop);
  * it (nothing to do, and no system call, otherwise). ev_invoke_pending,
  * not ev_pending_count: it runs on every pass anyway, so its page of
  * libev's text is warm, where ev_pending_count's is cold after a sleep
- * (0.8 us of every forwarded signal on the benchmark's VM, DESIGN.md). */
+ * (some 0.6 us of every forwarded signal: DESIGN.md, "Cold pages"). */
 void iowatch_before_sleep(struct ev_loop *loop, struct iowatch_bell *b);
 
 /* Stop on purpose and start again every DELAY s until it stays up (the
