@@ -737,10 +737,19 @@ def paired_line(G):
     """Launch k of every init runs back to back (in a fresh random order per
     launch), so the launch is a block: the median over the launches of
     each pair's difference of launch medians, with a bootstrap interval,
-    takes out what drifts between launches (placement, the VM's load)."""
+    takes out what drifts between launches (placement, the VM's load).
+    Each of ours is paired with the best peer (by median), the epoll and
+    libev control rows, and any binary added with --inits NAME=PATH."""
+    peers = {k: median(G[k]["us"]) for k in PEERS if k in G and G[k]["us"]}
+    best = [min(peers, key=peers.get)] if peers else []
+    extra = [k for k in G if k not in OURS and k not in PEERS and k != REF and k not in CONTROLS]
     parts = []
     for o in OURS:
-        for c in (EPOLL_REF, LIBEV_REF):
+        # An added build pairs with the one it is a version of
+        # (sexton-static-abc123 with sexton-static), or, if none, with each.
+        mine = [k for k in extra if k.rsplit("-", 1)[0] == o or
+                not any(k.rsplit("-", 1)[0] == x for x in OURS)]
+        for c in best + [EPOLL_REF, LIBEV_REF] + mine:
             if o not in G or c not in G:
                 continue
             r = paired_diff(G[o]["per_launch_median"], G[c]["per_launch_median"], 2)
@@ -1008,7 +1017,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small N, few repetitions (< 1 min)")
     ap.add_argument("--only", help="metrics: " + ",".join(METRICS))
-    ap.add_argument("--inits", help="inits: " + ",".join(INITS))
+    ap.add_argument("--inits", help="inits: " + ",".join(INITS) +
+                    "; NAME=PATH adds a binary started like sexton (e.g. another commit's build)")
     ap.add_argument("--storm-mode", choices=("clone", "fork"), default="clone",
                     help="how stormdriver makes orphans (fork: ~1 ms each here, slow)")
     ap.add_argument("--out", help="output prefix (default bench/results or bench/results-quick)")
@@ -1034,7 +1044,14 @@ def main():
         return run_supervisors(a)
     wanted = list(INITS)
     if a.inits:
-        wanted = [i.strip() for i in a.inits.split(",") if i.strip()]
+        wanted = []
+        for i in (i.strip() for i in a.inits.split(",")):
+            if "=" in i:  # NAME=PATH: another build, started like sexton
+                name, path = i.split("=", 1)
+                INITS[name] = (os.path.abspath(path), ["--"])
+                i = name
+            if i:
+                wanted.append(i)
         bad = [i for i in wanted if i not in INITS]
         if bad:
             print(f"bench: unknown init(s) {bad}; known: {','.join(INITS)}", file=sys.stderr)
