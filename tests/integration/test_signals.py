@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from conftest import FIXTURES, wait_for
+
 FORWARDED = ["HUP", "INT", "QUIT", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU",
              "ALRM", "PWR", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "STKFLT", "PIPE"]
 FAULTS = ["SEGV", "BUS", "ILL", "FPE", "TRAP", "ABRT", "SYS"]  # never blocked, never forwarded
@@ -160,3 +162,60 @@ def test_pdeathsig_fires_when_parent_dies(tmp_path, recorder):
     finally:
         pid, _, _ = recorder.ready()
         os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def cpu_cgroup():
+    """A cpu cgroup of the test's own, as Docker and Kubernetes make one for
+    every container (cgroup v1's cpu hierarchy, or v2 with the cpu
+    controller); skipped where there is none."""
+    v1 = "/sys/fs/cgroup/cpu"
+    if os.path.isfile(os.path.join(v1, "cpu.shares")):
+        path = os.path.join(v1, f"sexton-test-{os.getpid()}")
+    else:
+        try:
+            with open("/sys/fs/cgroup/cgroup.controllers") as f:
+                if "cpu" not in f.read().split():
+                    pytest.skip("no cpu cgroup controller")
+            with open("/sys/fs/cgroup/cgroup.subtree_control", "w") as f:
+                f.write("+cpu")
+        except OSError as e:
+            pytest.skip(f"no cpu cgroup controller to use: {e}")
+        path = f"/sys/fs/cgroup/sexton-test-{os.getpid()}"
+    os.makedirs(path, exist_ok=True)
+    yield path
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_receiver_runs_before_sexton_sleeps_again(run, tmp_path, cpu_cgroup):
+    """Init and main child on one CPU in one cpu cgroup, as in a container:
+    sexton yields right after forwarding, so the child's handler runs while
+    sexton is still runnable (R), instead of waiting until sexton has gone
+    round its loop and back to sleep (S). Without the yield every signal
+    here found PID 1 asleep (checked against the build before it)."""
+    states = tmp_path / "states"
+
+    def enter():  # the whole namespace on CPU 0, in the cgroup
+        with open(os.path.join(cpu_cgroup, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+        os.sched_setaffinity(0, {0})
+
+    r = run(["--", str(FIXTURES / "pid1state"), str(states)], preexec_fn=enter)
+    lines = lambda: states.read_text().split() if states.exists() else []
+    wait_for(lambda: lines()[:1] == ["ready"], what="pid1state ready")
+    for k in range(1, 31):
+        time.sleep(0.005)  # sexton back in epoll_wait
+        r.signal(signal.SIGUSR1)
+        wait_for(lambda: len(lines()) > k, what=f"state {k}")
+    got = lines()[1:]
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+    assert got.count("R") >= 20, got
