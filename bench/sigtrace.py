@@ -14,8 +14,9 @@ cgroup of its own, as in run.py's last signal table):
   kill → init woken    the sender's kill(2) until the scheduler wakes the init
   woken → init runs    the sender blocks in read(2); the init is switched in
   runs → kill(child)   the init's own work before it forwards
-  kill → init sleeps   what the init does after forwarding, until it blocks
-  sleeps → handler     the child is switched in and its handler starts
+  kill → init off CPU  what the init does after forwarding, until it blocks
+                       (or, yielding, is switched out while still runnable)
+  off CPU → handler    the child is switched in and its handler starts
 
 and lists the system calls the init makes per forwarded signal, from its
 wake-up to its next sleep. Tracing adds about a microsecond per event, so
@@ -39,11 +40,11 @@ EVENTS = ("sched/sched_switch", "sched/sched_waking", "raw_syscalls/sys_enter",
           "raw_syscalls/sys_exit", "signal/signal_generate", "signal/signal_deliver")
 # x86_64 numbers of the calls an init makes on this path (others print as NR n).
 SYSCALLS = {0: "read", 1: "write", 7: "poll", 13: "rt_sigaction", 14: "rt_sigprocmask",
-            61: "wait4", 62: "kill", 128: "rt_sigtimedwait", 232: "epoll_wait",
+            24: "sched_yield", 61: "wait4", 62: "kill", 128: "rt_sigtimedwait", 232: "epoll_wait",
             247: "waitid", 281: "epoll_pwait", 441: "epoll_pwait2"}
 KILL = 62
 PHASES = ("kill → init woken", "woken → init runs", "runs → kill(child)",
-          "kill → init sleeps", "sleeps → handler", "total")
+          "kill → init off CPU", "off CPU → handler", "total")
 LINE = re.compile(r"\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+): (\w+): (.*)")
 
 
@@ -185,6 +186,9 @@ def main():
     ap.add_argument("--out", help="default bench/results-sigtrace[-cgroup].md")
     a = ap.parse_args()
     out = a.out or os.path.join(run.HERE, f"results-sigtrace{'-cgroup' if a.cgroup else ''}.md")
+    if os.geteuid() == 0 and not os.path.isdir(os.path.join(TRACEFS, "events")):
+        # A fresh machine may not have it mounted yet.
+        subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], capture_output=True)
     if os.geteuid() != 0 or not os.path.isdir(os.path.join(TRACEFS, "events")):
         sys.exit("sigtrace: needs root and tracefs at " + TRACEFS)
     cgroup = run.cpu_cgroup() if a.cgroup else None
