@@ -170,8 +170,8 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	 * our scheduling group (a container's cgroup), the scheduler would
 	 * otherwise leave it waiting until we sleep again, behind libev's own
 	 * pass over the loop; nothing we do next is more urgent than its
-	 * handler (8.2 us less per forwarded signal for the dynamic build in
-	 * the benchmark's cgroup row, 2.8 us for the static one: DESIGN.md,
+	 * handler (5.1 us less per forwarded signal for the dynamic build in
+	 * the benchmark's cgroup row, 3.5 us for the static one: DESIGN.md,
 	 * "Yielding after the kill"). A no-op when nothing else can run here. */
 	if (kill(target, sig) == 0)
 		sched_yield();
