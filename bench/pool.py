@@ -14,31 +14,34 @@ Markdown to stdout, or to FILE.
 """
 import argparse
 import json
-import random
-import statistics
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (paired_diff, OURS, PEERS, version_of: as run.py pairs)
 
 ROWS = (("signal_free", "free"), ("signal_pinned", "everything on CPU 0"),
         ("signal_pinned_session", "on CPU 0, the init leading a session"),
         ("signal_pinned_cgroup", "on CPU 0, leading a session in a cpu cgroup"))
-OURS = ("sexton", "sexton-static")
-PEERS = ("tini", "tini-static", "dumb-init", "catatonit")
 
 
-def interval(d, seed=1):
-    rng = random.Random(seed)
-    bs = sorted(statistics.median(rng.choices(d, k=len(d))) for _ in range(2000))
-    return statistics.median(d), bs[50], bs[1949]
-
-
-def pairs(runs, row, a, b):
-    d = []
+def pooled(runs, row, a, b):
+    """run.paired_diff over the launches of every run that has both A and
+    B in ROW (median, low, high), and how many launches that pairs; the
+    difference is None under 4 pairs."""
+    xs, ys = [], []
     for R in runs:
         G = R.get(row, {})
         if a in G and b in G:
-            d += [x - y for x, y in zip(G[a]["per_launch_median"], G[b]["per_launch_median"])
-                  if x is not None and y is not None]
-    return d
+            n = min(len(G[a]["per_launch_median"]), len(G[b]["per_launch_median"]))
+            xs += G[a]["per_launch_median"][:n]
+            ys += G[b]["per_launch_median"][:n]
+    n = sum(1 for x, y in zip(xs, ys) if x is not None and y is not None)
+    return run.paired_diff(xs, ys, 1), n
+
+
+def cell(r):
+    return "{:+.1f} ({:+.1f} to {:+.1f})".format(*r) if r else "—"
 
 
 def main():
@@ -52,19 +55,19 @@ def main():
            "launches of the difference of launch medians, µs, with a 95 % bootstrap "
            "interval; negative means ours was faster.", ""]
     for row, title in ROWS:
-        out += [f"## {title}", "", "| | launches | " + " | ".join(PEERS) + " | its earlier build |",
-                "|---|---:|" + "---:|" * (len(PEERS) + 1)]
-        for o in OURS:
+        out += [f"## {title}", "",
+                "| | launches | " + " | ".join(run.PEERS) + " | its earlier build |",
+                "|---|---:|" + "---:|" * (len(run.PEERS) + 1)]
+        for o in run.OURS:
             cells, n = [], 0
-            for p in PEERS:
-                d = pairs(runs, row, o, p)
-                n = max(n, len(d))
-                cells.append("{:+.1f} ({:+.1f} to {:+.1f})".format(*interval(d)) if len(d) >= 4
-                             else "—")
+            for p in run.PEERS:
+                r, k = pooled(runs, row, o, p)
+                n = max(n, k)
+                cells.append(cell(r))
             mine = sorted({k for R in runs for k in R.get(row, {})
-                           if k.rsplit("-", 1)[0] == o and k not in OURS})
-            old = [f"{k}, {len(d)} launches: " + "{:+.1f} ({:+.1f} to {:+.1f})".format(*interval(d))
-                   for k in mine for d in [pairs(runs, row, o, k)] if len(d) >= 4]
+                           if k not in run.OURS and run.version_of(k) == o})
+            old = [f"{k}, {n_k} launches: {cell(r)}"
+                   for k in mine for r, n_k in [pooled(runs, row, o, k)] if r]
             out.append(f"| {o} | {n} | " + " | ".join(cells) + " | " + ("; ".join(old) or "—")
                        + " |")
         out.append("")

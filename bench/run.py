@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+import cgroups  # cpu_cgroup, shared with the integration tests (run from bench/)
+from cgroups import cpu_cgroup  # noqa: F401  (sigtrace.py uses run.cpu_cgroup)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.path.join(ROOT, "build")
@@ -189,46 +192,9 @@ def ns_argv(init, cmd, pin=False, session=False, opts=(), cgroup=None):
     return argv
 
 
-def cpu_cgroup():
-    """A cpu cgroup for the init and its child, as Docker and Kubernetes
-    make one for every container (cgroup v1's cpu hierarchy, or v2 with the
-    cpu controller). The kernel's autogroup scheduling, which makes every
-    new session a scheduling group of its own, applies only to tasks in the
-    root cgroup: inside this one a session costs nothing. The directory, or
-    None when there is no cpu controller to use."""
-    name = f"sexton-bench-{os.getpid()}"
-    v1 = "/sys/fs/cgroup/cpu"
-    if os.path.isfile(os.path.join(v1, "cpu.shares")):
-        path = os.path.join(v1, name)
-    else:
-        root = "/sys/fs/cgroup"
-        if "cpu" not in (read(os.path.join(root, "cgroup.controllers")) or "").split():
-            return None
-        try:
-            with open(os.path.join(root, "cgroup.subtree_control"), "w") as f:
-                f.write("+cpu")
-        except OSError:
-            return None
-        path = os.path.join(root, name)
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError:
-        return None
-    return path
-
-
 def remove_cgroup(path, timeout=5.0):
-    """rmdir once the last task has left (a killed namespace takes a moment)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                log(f"warning: cannot remove {path}")
-                return
-            time.sleep(0.05)
+    if not cgroups.remove_cgroup(path, timeout):
+        log(f"warning: cannot remove {path}")
 
 
 class NsProc:
@@ -733,6 +699,22 @@ def paired_diff(xs, ys, seed):
     return median(d), bs[50], bs[1949]
 
 
+def init_named(item):
+    """NAME, or NAME=PATH: another build (e.g. another commit's), started
+    like sexton and added to INITS. Returns NAME."""
+    name, _, path = item.partition("=")
+    if path:
+        INITS[name] = (os.path.abspath(path), ["--"])
+    return name
+
+
+def version_of(name):
+    """Which of OURS an added build is a version of (sexton-static-abc123:
+    sexton-static), or None."""
+    base = name.rsplit("-", 1)[0]
+    return base if base in OURS else None
+
+
 def paired_line(G):
     """Launch k of every init runs back to back (in a fresh random order per
     launch), so the launch is a block: the median over the launches of
@@ -747,8 +729,7 @@ def paired_line(G):
     for o in OURS:
         # An added build pairs with the one it is a version of
         # (sexton-static-abc123 with sexton-static), or, if none, with each.
-        mine = [k for k in extra if k.rsplit("-", 1)[0] == o or
-                not any(k.rsplit("-", 1)[0] == x for x in OURS)]
+        mine = [k for k in extra if version_of(k) in (o, None)]
         for c in best + [EPOLL_REF, LIBEV_REF] + mine:
             if o not in G or c not in G:
                 continue
@@ -1044,14 +1025,7 @@ def main():
         return run_supervisors(a)
     wanted = list(INITS)
     if a.inits:
-        wanted = []
-        for i in (i.strip() for i in a.inits.split(",")):
-            if "=" in i:  # NAME=PATH: another build, started like sexton
-                name, path = i.split("=", 1)
-                INITS[name] = (os.path.abspath(path), ["--"])
-                i = name
-            if i:
-                wanted.append(i)
+        wanted = [init_named(i.strip()) for i in a.inits.split(",") if i.strip()]
         bad = [i for i in wanted if i not in INITS]
         if bad:
             print(f"bench: unknown init(s) {bad}; known: {','.join(INITS)}", file=sys.stderr)

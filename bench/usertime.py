@@ -103,10 +103,8 @@ def main():
         sys.exit(f"usertime: {SHIM} is missing (make {SHIM})")
     names = []
     for item in a.inits.split(","):
-        name, _, path = item.partition("=")
-        if path:
-            run.INITS[name] = (os.path.abspath(path), ["--"])
-        elif name not in run.INITS and name not in run.CONTROLS:
+        name = run.init_named(item)
+        if name not in run.INITS and name not in run.CONTROLS:
             sys.exit(f"usertime: unknown init {name}")
         names.append(name)
     results = {n: [] for n in names}

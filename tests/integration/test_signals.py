@@ -2,11 +2,15 @@
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import FIXTURES, wait_for
+from conftest import FIXTURES, ROOT, wait_for
+
+sys.path.insert(0, str(ROOT / "bench"))
+import cgroups  # noqa: E402  (the benchmark's cpu cgroup, shared)
 
 FORWARDED = ["HUP", "INT", "QUIT", "USR1", "USR2", "WINCH", "CONT", "TSTP", "TTIN", "TTOU",
              "ALRM", "PWR", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "STKFLT", "PIPE"]
@@ -167,32 +171,13 @@ def test_pdeathsig_fires_when_parent_dies(tmp_path, recorder):
 @pytest.fixture
 def cpu_cgroup():
     """A cpu cgroup of the test's own, as Docker and Kubernetes make one for
-    every container (cgroup v1's cpu hierarchy, or v2 with the cpu
-    controller); skipped where there is none."""
-    v1 = "/sys/fs/cgroup/cpu"
-    if os.path.isfile(os.path.join(v1, "cpu.shares")):
-        path = os.path.join(v1, f"sexton-test-{os.getpid()}")
-    else:
-        try:
-            with open("/sys/fs/cgroup/cgroup.controllers") as f:
-                if "cpu" not in f.read().split():
-                    pytest.skip("no cpu cgroup controller")
-            with open("/sys/fs/cgroup/cgroup.subtree_control", "w") as f:
-                f.write("+cpu")
-        except OSError as e:
-            pytest.skip(f"no cpu cgroup controller to use: {e}")
-        path = f"/sys/fs/cgroup/sexton-test-{os.getpid()}"
-    os.makedirs(path, exist_ok=True)
+    every container (bench/cgroups.py, which the benchmark's cgroup rows
+    use too); skipped where there is no cpu controller."""
+    path = cgroups.cpu_cgroup("sexton-test")
+    if path is None:
+        pytest.skip("no cpu cgroup controller to use")
     yield path
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    assert cgroups.remove_cgroup(path), f"{path} still busy"
 
 
 def test_receiver_runs_before_sexton_sleeps_again(run, tmp_path, cpu_cgroup):
