@@ -1,9 +1,10 @@
 """Reaping: every adopted process is waited for, as PID 1 and as subreaper."""
+import os
 import re
 import subprocess
 import textwrap
 
-from conftest import FIXTURES, PYTHON
+from conftest import FIXTURES, PYTHON, SEXTON
 
 # Runs inside the namespace as the main child: starts the storm, then
 # watches /proc until no zombie is left (or gives up and reports them).
@@ -98,6 +99,25 @@ def test_subreaper_shutdown_spares_unrelated_processes(run):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_subreaper_with_nothing_left_reads_no_proc(tmp_path):
+    """`sexton -- cmd` as a subreaper on a host: when cmd leaves nothing
+    behind, shutdown has no descendant to look for and must not read the
+    host's /proc to find out (a few files per host process, milliseconds
+    on a busy host). Only sexton itself is traced (no -f): /bin/true's own
+    loader opens files too."""
+    trace = tmp_path / "strace.out"
+    r = subprocess.run(["strace", "-qq", "-e", "trace=open,openat,openat2", "-o", str(trace),
+                        SEXTON, "--", "/bin/true"], capture_output=True, text=True, timeout=30,
+                       env={**os.environ,  # LeakSanitizer cannot work under a tracer
+                            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"})
+    assert r.returncode == 0, r.stderr
+    opened = re.findall(r'open\w*\([^"]*"([^"]*)"', trace.read_text())
+    assert opened, "strace saw no open at all: the trace is not sexton's"
+    # The scan opens the directory itself; an ASan build's runtime reads
+    # /proc/self/maps, which is not the host.
+    assert "/proc" not in opened, opened
 
 
 def test_leftover_processes_get_term_then_exit(run):
