@@ -25,7 +25,7 @@ CTL_SRC   := $(wildcard src/sextonctl*.c)
 CTL_LIB   := $(filter-out src/sextonctl.c,$(CTL_SRC))
 LIB_SRC   := $(filter-out src/main.c $(CTL_SRC),$(wildcard src/*.c))
 # The daemon's modules sextonctl uses too: names, and doctor --all's scan.
-CTL_SHARED := $(patsubst %,build/obj/%.o,signames log procscan holds diag diagfmt json)
+CTL_SHARED := $(patsubst %,build/obj/%.o,signames log procscan holds diag diagfmt json cgroupfs)
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o)
 ASAN_OBJ  := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))

@@ -1,6 +1,8 @@
 /* diag — see include/diag.h. */
 #include "diag.h"
 
+#include "cgroupfs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -417,37 +419,66 @@ file_has(const char *path, const char *what)
 	return procscan_read(AT_FDCWD, path, buf, sizeof(buf)) > 0 && strstr(buf, what);
 }
 
+/* Does DIR/FILE hold WHAT? The file's path goes to PATH. */
+static bool
+dir_file_has(const char *dir, const char *file, const char *what, char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/%s", dir, file);
+
+	return n > 0 && (size_t)n < len && file_has(path, what);
+}
+
+/* Does the cgroup CG of CONTROLLER's hierarchy say FILE holds WHAT? Its
+ * directory is found through our mounts (a container mounts only its own
+ * subtree: cgroupfs.h); without a matching mount, in the usual places.
+ * The file's path goes to PATH. */
+static bool
+cgroup_file_has(const char *mountinfo, const char *controller, const char *cg, const char *file,
+		const char *what, char *path, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (mountinfo && cgroupfs_dir(mountinfo, controller, cg, dir, sizeof(dir)) == 0)
+		return dir_file_has(dir, file, what, path, len);
+	if (*controller) {
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", controller, cg);
+		return dir_file_has(dir, file, what, path, len);
+	}
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", cg);
+	if (dir_file_has(dir, file, what, path, len))
+		return true;
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/unified%s", cg);
+	return dir_file_has(dir, file, what, path, len);
+}
+
 /* From /proc/TID/cgroup: "N:freezer:/path" (v1) or "0::/path" (v2). */
 static void
 find_frozen_cgroup(pid_t tid, char *out, size_t len)
 {
-	char buf[4096], path[PATH_MAX], *line, *save = NULL, *ctrl, *cg;
+	char buf[4096], path[PATH_MAX], *line, *save = NULL, *ctrl, *cg, *mountinfo;
 	char proc[48];
+	bool frozen = false;
 
 	out[0] = '\0';
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)tid);
 	if (procscan_read(AT_FDCWD, proc, buf, sizeof(buf)) <= 0)
 		return;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	mountinfo = cgroupfs_read_mountinfo();
+	for (line = strtok_r(buf, "\n", &save); line && !frozen; line = strtok_r(NULL, "\n", &save)) {
 		if (!(ctrl = strchr(line, ':')) || !(cg = strchr(ctrl + 1, ':')))
 			continue;
 		*cg++ = '\0';
 		ctrl++;
-		if (strcmp(ctrl, "freezer") == 0) {
-			snprintf(path, sizeof(path), "/sys/fs/cgroup/freezer%s/freezer.state", cg);
-			if (file_has(path, "FR")) /* FROZEN, FREEZING */
-				goto found;
-		} else if (*ctrl == '\0') {
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.events", cg);
-			if (file_has(path, "frozen 1"))
-				goto found;
-			snprintf(path, sizeof(path), "/sys/fs/cgroup/unified%s/cgroup.events", cg);
-			if (file_has(path, "frozen 1"))
-				goto found;
-		}
+		if (strcmp(ctrl, "freezer") == 0) /* FROZEN, FREEZING */
+			frozen = cgroup_file_has(mountinfo, "freezer", cg, "freezer.state", "FR", path,
+						 sizeof(path));
+		else if (*ctrl == '\0')
+			frozen = cgroup_file_has(mountinfo, "", cg, "cgroup.events", "frozen 1", path,
+						 sizeof(path));
 	}
-	return;
-found:
+	free(mountinfo);
+	if (!frozen)
+		return;
 	*strrchr(path, '/') = '\0';
 	len = strnlen(path, len - 1);
 	memcpy(out, path, len);

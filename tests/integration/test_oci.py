@@ -11,15 +11,17 @@ kill` is `docker stop` / `docker kill` / `podman stop`; `runc exec` is
 """
 import json
 import os
+import re
 import pathlib
 import shutil
 import subprocess
 import textwrap
+import threading
 import time
 
 import pytest
 
-from conftest import FIXTURES, PYTHON, SEXTON
+from conftest import FIXTURES, PYTHON, SEXTON, proc_stat, wait_for
 
 SEXTONCTL = os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl"))
 RUNC = shutil.which("runc")
@@ -36,7 +38,8 @@ class Container:
 
     count = 0
 
-    def __init__(self, tmp_path, args, user=(0, 0), caps=DEFAULT_CAPS, env=(), run_tmpfs=True):
+    def __init__(self, tmp_path, args, user=(0, 0), caps=DEFAULT_CAPS, env=(), run_tmpfs=True,
+                 config=None):
         Container.count += 1
         self.id = f"sexton-test-{os.getpid()}-{Container.count}"
         self.state = tmp_path / "runc-state"
@@ -56,6 +59,10 @@ class Container:
              "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
             {"destination": "/sys", "type": "sysfs", "source": "sysfs",
              "options": ["nosuid", "noexec", "nodev", "ro"]},
+            # As Docker has it: on cgroup v1 runc binds each hierarchy at the
+            # container's own cgroup, read-only.
+            {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+             "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]},
             {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
              "options": ["nosuid", "nodev"]},
             bind("/usr", "/usr"),
@@ -63,6 +70,11 @@ class Container:
             bind(SEXTONCTL, "/sbin/sextonctl"),
             bind(FIXTURES, "/fixtures"),
         ]
+        if config is not None:  # /etc/sexton/sexton.conf, as an image would carry it
+            (self.bundle / "sexton.conf").write_text(config)
+            (root / "etc" / "sexton").mkdir(parents=True)
+            (root / "etc" / "sexton" / "sexton.conf").touch()
+            mounts.append(bind(self.bundle / "sexton.conf", "/etc/sexton/sexton.conf"))
         if run_tmpfs:  # what Docker and Podman give a container: a private /run
             mounts.append({"destination": "/run", "type": "tmpfs", "source": "tmpfs",
                            "options": ["nosuid", "nodev", "mode=755"]})
@@ -111,6 +123,21 @@ class Container:
                 break
             line += c
         return line.decode(errors="replace").strip()
+
+    def follow_stderr(self):
+        """Collect stderr line by line in the background (self.err_lines)."""
+        self.err_lines = []
+
+        def pump():
+            for line in self.proc.stderr:
+                self.err_lines.append(line.decode(errors="replace").rstrip("\n"))
+        self.pump = threading.Thread(target=pump, daemon=True)
+        self.pump.start()
+
+    def host_pids(self):
+        r = self.runc("ps", "--format", "json", self.id)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
 
     def kill(self, sig):
         r = self.runc("kill", self.id, str(sig))
@@ -263,3 +290,52 @@ def test_docker_exec_sextonctl_sees_the_main_command(container):
     assert any(p.get("comm") == "sleep" for p in rows), r.stdout
     c.kill("TERM")
     assert c.wait() == 128 + 15
+
+
+def test_docker_stop_says_why_a_process_will_not_die(container, tmp_path):
+    """The case `docker stop` leaves unexplained: a leftover process that
+    cannot die (frozen by the cgroup-v1 freezer, in a cgroup below the
+    container's: D, and SIGKILL waits). The main command stops at once;
+    sexton TERMs and KILLs what is left and, before it exits (as PID 1 its
+    exit then waits for the kernel to end every task of the container),
+    writes on stderr, the container's log, which process is stuck and that
+    its cgroup is frozen, under the path the container sees (its cgroup
+    mounts hold only its own subtree), within stop_timeout + kill_timeout
+    + 1 s. Thawed, the container exits with the command's status."""
+    v1 = pathlib.Path("/sys/fs/cgroup/freezer")
+    if not (v1 / "cgroup.procs").exists():
+        pytest.skip("no cgroup-v1 freezer: a v2-frozen task is killable, not stuck")
+    c = container(["--", "/bin/sh", "-c", 'trap "exit 0" TERM; sleep 100000 & echo ready; '
+                   'while :; do sleep 0.05; done'],
+                  config="[sexton]\nstop_timeout = 1\nkill_timeout = 1\n")
+    c.follow_stderr()
+    assert c.readline() == "ready"
+    [leftover] = [p for p in c.host_pids()
+                  if (pathlib.Path(f"/proc/{p}/cmdline").read_bytes() == b"sleep\x00100000\x00")]
+    line = next(l for l in pathlib.Path(f"/proc/{leftover}/cgroup").read_text().splitlines()
+                if l.split(":")[1] == "freezer")
+    frozen = v1 / line.split(":", 2)[2].lstrip("/") / "stuck"  # below the container's cgroup
+    frozen.mkdir()
+    try:
+        (frozen / "cgroup.procs").write_text(str(leftover))
+        (frozen / "freezer.state").write_text("FROZEN")
+        wait_for(lambda: proc_stat(leftover)[0] == "D", what="the frozen task to show D")
+        t0 = time.monotonic()
+        c.kill("TERM")
+        wait_for(lambda: any("exiting without them" in l for l in c.err_lines), timeout=10,
+                 what="the stuck report")
+        assert time.monotonic() - t0 < 1 + 1 + 1 + 1
+        log = "\n".join(c.err_lines)
+        assert re.search(r"^sexton: stuck: pid \d+ tid \d+ \(sleep\): D in \S+ for at least 1 s, "
+                         r"SIGKILL pending, cgroup /sys/fs/cgroup/freezer/stuck is frozen$",
+                         log, re.M), log
+        assert re.search(r"^sexton:   advice: its cgroup is frozen: thaw it", log, re.M), log
+        assert c.proc.poll() is None, "the container outlived its frozen task"
+    finally:
+        (frozen / "freezer.state").write_text("THAWED")
+    assert c.wait() == 0, "\n".join(c.err_lines)
+    try:  # runc removes the container's cgroup with what is below it
+        wait_for(lambda: not (frozen / "cgroup.procs").read_text().strip(), what="it to empty")
+        frozen.rmdir()
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,31 @@
+/*
+ * cgroupfs — where a cgroup's files are, seen from our mount namespace.
+ *
+ * /proc/PID/cgroup names a cgroup by its path in its hierarchy; its files
+ * are wherever that hierarchy is mounted, and a container mounts only its
+ * own subtree. runc and Docker on cgroup v1 bind /sys/fs/cgroup/freezer to
+ * the container's cgroup, say /docker/ID, which /proc/self/mountinfo shows
+ * as that mount's root: the files of /docker/ID/sub are then in
+ * /sys/fs/cgroup/freezer/sub, not in /sys/fs/cgroup/freezer/docker/ID/sub.
+ * (Under a cgroup namespace both paths are relative to its root, so the
+ * same rule holds.)
+ */
+#ifndef SEXTON_CGROUPFS_H
+#define SEXTON_CGROUPFS_H
+
+#include <stddef.h>
+
+/*
+ * The directory of cgroup CGPATH (as /proc/PID/cgroup writes it) of
+ * hierarchy CONTROLLER ("freezer", "pids", ...; "" for the unified cgroup2
+ * one), from MOUNTINFO, the text of /proc/self/mountinfo, into OUT. Of
+ * several mounts that hold it, the one with the longest root. Returns 0,
+ * -ENOENT when no mount holds it, -ENAMETOOLONG when OUT is too short.
+ */
+int cgroupfs_dir(const char *mountinfo, const char *controller, const char *cgpath, char *out,
+		 size_t len);
+
+/* The whole of /proc/self/mountinfo, malloc'ed (free it), or NULL. */
+char *cgroupfs_read_mountinfo(void);
+
+#endif
