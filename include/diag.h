@@ -73,6 +73,10 @@ struct diag_finding {
 
 struct diag_limits {
 	long pids, pid_max, threads, threads_max; /* -1: unknown */
+	/* The pids cgroup whose pids.max leaves us the least headroom (a
+	 * container's --pids-limit, a pod's pid limit, systemd's TasksMax):
+	 * its tasks (threads and zombies count) and that max; 0: none. */
+	long cgroup_pids, cgroup_pids_max;
 };
 
 struct diag_report {
@@ -126,8 +130,9 @@ int diag_classify(const struct proc_snapshot *snap, struct diag_history *h,
  * only its cgroup's freezer.state or cgroup.events tells.) */
 void diag_enrich(struct diag_report *r);
 
-/* pid_max, threads-max and what is in use; adds a `limits` finding above
- * DIAG_LIMIT_WARN_PERCENT. PIDS is the process count of a snapshot. */
+/* pid_max, threads-max, our pids cgroup's pids.max, and what is in use;
+ * adds a `limits` finding above DIAG_LIMIT_WARN_PERCENT of any of them.
+ * PIDS is the process count of a snapshot. */
 void diag_limits_read(struct diag_limits *l, long pids);
 void diag_check_limits(struct diag_report *r);
 

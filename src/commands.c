@@ -783,6 +783,13 @@ cmd_metrics(struct sexton *sx, struct ctl_client *cl)
 	text_printf(f, "sexton_threads %ld\n", l.threads);
 	metric(f, "sexton_threads_max", "gauge", "kernel.threads-max.");
 	text_printf(f, "sexton_threads_max %ld\n", l.threads_max);
+	if (l.cgroup_pids_max > 0) {
+		metric(f, "sexton_cgroup_pids", "gauge",
+		       "Tasks in the pids cgroup with the least headroom (threads, zombies).");
+		text_printf(f, "sexton_cgroup_pids %ld\n", l.cgroup_pids);
+		metric(f, "sexton_cgroup_pids_max", "gauge", "That cgroup's pids.max.");
+		text_printf(f, "sexton_cgroup_pids_max %ld\n", l.cgroup_pids_max);
+	}
 	if (t.oom) {
 		free(t.p);
 		ctl_error(cl, 1, "out of memory");

@@ -134,7 +134,7 @@ diag_advice(const struct diag_finding *f)
 	case DIAG_UNREAPED:
 		return "the parent never calls wait() for its children: fix the parent, or end it "
 		       "so that its zombies pass to PID 1, which reaps them";
-	case DIAG_LIMITS:
+	case DIAG_LIMITS: /* diag_check_limits says so when it is the cgroup's */
 		return "close to the kernel's limit on tasks: find who leaks processes or "
 		       "threads, or raise kernel.pid_max / kernel.threads-max";
 	}
@@ -525,6 +525,70 @@ read_long(const char *path)
 
 /* /proc/loadavg's 4th field is "runnable/total scheduling entities": the
  * total counts every thread of the system. */
+/* A cgroup file that holds a count, or "max": -1 for "max" or unreadable. */
+static long
+read_count(const char *dir, const char *file)
+{
+	char path[PATH_MAX], buf[32];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
+
+	if (n < 0 || (size_t)n >= sizeof(path) || procscan_read(AT_FDCWD, path, buf, sizeof(buf)) <= 0 ||
+	    buf[0] < '0' || buf[0] > '9')
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+/* Our cgroup of the pids hierarchy, from /proc/self/cgroup, into CG: the
+ * v1 "N:pids:/path" line, else the v2 "0::/path" one. Returns the
+ * controller name for cgroupfs_dir, or NULL. */
+static const char *
+own_pids_cgroup(char *cg, size_t len)
+{
+	char buf[4096], *line, *save = NULL, *ctrl, *path;
+	const char *which = NULL;
+
+	if (procscan_read(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) <= 0)
+		return NULL;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!(ctrl = strchr(line, ':')) || !(path = strchr(++ctrl, ':')))
+			continue;
+		*path++ = '\0';
+		if (strcmp(ctrl, "pids") == 0 || (*ctrl == '\0' && !which)) {
+			which = *ctrl ? "pids" : "";
+			snprintf(cg, len, "%s", path);
+		}
+	}
+	return which;
+}
+
+/* The pids.max of our cgroup and of every ancestor we can see, and the
+ * tasks under it: the one that leaves the least headroom. In a container
+ * that is the limit a fork meets first, long before kernel.pid_max. */
+static void
+read_cgroup_pids(struct diag_limits *l)
+{
+	char cg[PATH_MAX], dir[PATH_MAX], *mountinfo, *slash;
+	const char *ctrl = own_pids_cgroup(cg, sizeof(cg));
+	long max, cur;
+
+	l->cgroup_pids = l->cgroup_pids_max = 0;
+	if (!ctrl || !(mountinfo = cgroupfs_read_mountinfo()))
+		return;
+	while (cgroupfs_dir(mountinfo, ctrl, cg, dir, sizeof(dir)) == 0) {
+		max = read_count(dir, "pids.max");
+		cur = read_count(dir, "pids.current");
+		if (max > 0 && cur >= 0 &&
+		    (l->cgroup_pids_max == 0 || max - cur < l->cgroup_pids_max - l->cgroup_pids)) {
+			l->cgroup_pids = cur;
+			l->cgroup_pids_max = max;
+		}
+		if (!(slash = strrchr(cg, '/')) || strcmp(cg, "/") == 0)
+			break;
+		slash[slash == cg] = '\0'; /* "/a/b" -> "/a" -> "/" */
+	}
+	free(mountinfo);
+}
+
 void
 diag_limits_read(struct diag_limits *l, long pids)
 {
@@ -537,6 +601,7 @@ diag_limits_read(struct diag_limits *l, long pids)
 	if (procscan_read(AT_FDCWD, "/proc/loadavg", buf, sizeof(buf)) > 0 &&
 	    (slash = strchr(buf, '/')))
 		l->threads = strtol(slash + 1, NULL, 10);
+	read_cgroup_pids(l);
 }
 
 static bool
@@ -551,10 +616,16 @@ diag_check_limits(struct diag_report *r)
 	const struct diag_limits *l = &r->limits;
 	struct diag_finding *f;
 
-	if (!over(l->pids, l->pid_max) && !over(l->threads, l->threads_max))
+	bool cgroup = over(l->cgroup_pids, l->cgroup_pids_max);
+
+	if (!cgroup && !over(l->pids, l->pid_max) && !over(l->threads, l->threads_max))
 		return;
-	if ((f = add_finding(r, DIAG_LIMITS)))
-		f->advice = diag_advice(f);
+	if (!(f = add_finding(r, DIAG_LIMITS)))
+		return;
+	f->advice = cgroup ? "close to the cgroup's pids.max (docker run --pids-limit, a pod's pid "
+			     "limit, systemd's TasksMax; threads and zombies count too): find who "
+			     "leaks processes or threads, or raise the limit"
+			   : diag_advice(f);
 }
 
 void

@@ -128,6 +128,10 @@ diagfmt_json(struct json *j, const struct diag_report *r)
 	key_int(j, "pid_max", l->pid_max);
 	key_int(j, "threads", l->threads);
 	key_int(j, "threads_max", l->threads_max);
+	if (l->cgroup_pids_max > 0) {
+		key_int(j, "cgroup_pids", l->cgroup_pids);
+		key_int(j, "cgroup_pids_max", l->cgroup_pids_max);
+	}
 	json_obj_end(j);
 	json_obj_end(j);
 }
@@ -171,7 +175,7 @@ headline(struct line *l, const struct diag_finding *f)
 	case DIAG_UNREAPED:
 		line_add(l, " parent %d (%s)", (int)f->parent_pid, f->parent_comm);
 		break;
-	case DIAG_LIMITS: line_add(l, " close to the kernel's limits"); break;
+	case DIAG_LIMITS: line_add(l, " close to a limit on tasks"); break;
 	}
 	if (f->service[0])
 		line_add(l, " of service %s", f->service);

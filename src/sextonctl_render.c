@@ -1412,6 +1412,10 @@ render_doctor(FILE *out, const json_t *doc)
 		put_limit(out, limits, "pids", "pids", "pid_max");
 		fputs(", ", out);
 		put_limit(out, limits, "threads", "threads", "threads_max");
+		if (json_object_get(limits, "cgroup_pids_max")) {
+			fputs(", ", out);
+			put_limit(out, limits, "cgroup pids", "cgroup_pids", "cgroup_pids_max");
+		}
 		fputc('\n', out);
 	}
 	return 0;

@@ -39,7 +39,7 @@ class Container:
     count = 0
 
     def __init__(self, tmp_path, args, user=(0, 0), caps=DEFAULT_CAPS, env=(), run_tmpfs=True,
-                 config=None):
+                 config=None, pids_limit=None):
         Container.count += 1
         self.id = f"sexton-test-{os.getpid()}-{Container.count}"
         self.state = tmp_path / "runc-state"
@@ -98,6 +98,8 @@ class Container:
                 "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"],
             },
         }
+        if pids_limit is not None:  # docker run --pids-limit
+            config["linux"]["resources"] = {"pids": {"limit": pids_limit}}
         (self.bundle / "config.json").write_text(json.dumps(config, indent=1))
         self.proc = None
 
@@ -271,6 +273,29 @@ def test_docker_exec_sextonctl_sees_the_main_command(container):
     assert any(p.get("comm") == "sleep" for p in rows), r.stdout
     c.kill("TERM")
     assert c.wait() == 128 + 15
+
+
+def test_the_containers_pids_limit_is_watched(container):
+    """`docker run --pids-limit 40`: forks fail at 40 tasks, whatever
+    kernel.pid_max says. With 37 tasks (sexton, sh, 34 sleeps, sextonctl)
+    doctor names that limit, and metrics export it."""
+    c = container(["--", "/bin/sh", "-c", "for i in $(seq 34); do sleep 100 & done; "
+                   "/sbin/sextonctl --json doctor; /sbin/sextonctl metrics; exit 0"],
+                  pids_limit=40)
+    assert c.wait() == 0, c.err
+    doc = json.loads(c.out.splitlines()[0])
+    assert doc["limits"]["cgroup_pids_max"] == 40, doc["limits"]
+    assert 36 <= doc["limits"]["cgroup_pids"] <= 40, doc["limits"]
+    [f] = [f for f in doc["findings"] if f["kind"] == "limits"]
+    assert "pids.max" in f["advice"]
+    assert re.search(r"^sexton_cgroup_pids_max 40$", c.out, re.M), c.out
+
+
+def test_without_a_pids_limit_there_is_no_cgroup_limit(container):
+    c = container(["--", "/sbin/sextonctl", "--json", "doctor"])
+    assert c.wait() == 0, c.err
+    limits = json.loads(c.out)["limits"]
+    assert "cgroup_pids_max" not in limits, limits
 
 
 def test_docker_stop_says_why_a_process_will_not_die(container, tmp_path):

@@ -305,6 +305,23 @@ test_limits_warn_above_80_percent(void **state)
 	f->r.limits.threads = 81;
 	diag_check_limits(&f->r);
 	assert_int_equal(only(&f->r, DIAG_LIMITS)->kind, DIAG_LIMITS);
+	assert_non_null(strstr(only(&f->r, DIAG_LIMITS)->advice, "kernel.pid_max"));
+}
+
+static void
+test_the_cgroups_pids_max_is_a_limit_too(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A container: the kernel's limits far away, its pids.max close. */
+	f->r.limits = (struct diag_limits){ .pids = 30, .pid_max = 4194304, .threads = 40,
+					    .threads_max = 100000, .cgroup_pids = 32,
+					    .cgroup_pids_max = 40 };
+	diag_check_limits(&f->r);
+	assert_int_equal(f->r.n, 0); /* 80 % exactly is not above */
+	f->r.limits.cgroup_pids = 33;
+	diag_check_limits(&f->r);
+	assert_non_null(strstr(only(&f->r, DIAG_LIMITS)->advice, "pids.max"));
 }
 
 static void
@@ -344,7 +361,7 @@ test_json_and_text(void **state)
 	add(&f->snap, 12, 1, "lazy", "S");
 	add(&f->snap, 13, 12, "kid", "Z");
 	classify(f, params(DIAG_SAMPLED, 5));
-	f->r.limits = (struct diag_limits){ 10, 100, 20, 200 };
+	f->r.limits = (struct diag_limits){ 10, 100, 20, 200, 0, 0 };
 	json_init(&j);
 	diagfmt_json(&j, &f->r);
 	doc = json_finish(&j, &len);
@@ -355,7 +372,15 @@ test_json_and_text(void **state)
 	assert_non_null(strstr(doc, "{\"kind\":\"unreaped\",\"seconds\":0.000,\"parent_pid\":12,"
 				    "\"parent_comm\":\"lazy\",\"count\":1,"));
 	assert_non_null(strstr(doc, "\"limits\":{\"pids\":10,\"pid_max\":100,\"threads\":20,"
-				    "\"threads_max\":200}}"));
+				    "\"threads_max\":200}}")); /* no pids cgroup limit: no keys */
+	json_free(&j);
+	f->r.limits.cgroup_pids = 5;
+	f->r.limits.cgroup_pids_max = 40;
+	json_init(&j);
+	diagfmt_json(&j, &f->r);
+	doc = json_finish(&j, &len);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"threads_max\":200,\"cgroup_pids\":5,\"cgroup_pids_max\":40}}"));
 	json_free(&j);
 	diagfmt_text(&f->r.v[0], collect, text);
 	diagfmt_text(&f->r.v[1], collect, text);
@@ -384,6 +409,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_findings_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_warn_above_80_percent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_cgroups_pids_max_is_a_limit_too, setup, teardown),
 		cmocka_unit_test(test_advice),
 		cmocka_unit_test_setup_teardown(test_json_and_text, setup, teardown),
 	};

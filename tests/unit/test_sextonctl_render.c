@@ -667,6 +667,12 @@ test_doctor_no_findings(void **state)
 		      "{\"ok\":true,\"findings\":[],\"limits\":{\"pids\":-1,\"pid_max\":10,"
 		      "\"threads\":3,\"threads_max\":-1}}",
 		      "no findings\nlimits: pids ?/10, threads 3/?\n");
+	/* a container's pids cgroup, when it has a limit */
+	assert_render(render_doctor,
+		      "{\"ok\":true,\"findings\":[],\"limits\":{\"pids\":7,\"pid_max\":100,"
+		      "\"threads\":9,\"threads_max\":100,\"cgroup_pids\":10,\"cgroup_pids_max\":40}}",
+		      "no findings\nlimits: pids 7/100 (7.0%), threads 9/100 (9.0%), "
+		      "cgroup pids 10/40 (25.0%)\n");
 	assert_refused(render_doctor, "{\"ok\":true}");
 	assert_refused(render_doctor, "{\"ok\":true,\"findings\":{}}");
 }
