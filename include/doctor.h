@@ -61,6 +61,12 @@ void doctor_request(struct doctor *d, bool log);
  * to the log as stuck (only SESSION's when not 0). Returns how many. */
 size_t doctor_report_after_sigkill(struct doctor *d, pid_t session, double after);
 
+/* WHO (pid PID) has not exited AFTER seconds after SIG: write to the log
+ * its state and what /proc says of its disposition of SIG (ignored,
+ * handled, blocked, or a D sleep that no signal interrupts), then a
+ * sampled run's findings for the whole tree. */
+void doctor_explain_stop(struct doctor *d, const char *who, pid_t pid, int sig, double after);
+
 /* ps: the findings visible in one scan (zombies as they are, D by the
  * history) into R, for SNAP taken with PROCSCAN_THREADS. */
 void doctor_instant(struct doctor *d, const struct proc_snapshot *snap, struct diag_report *r);

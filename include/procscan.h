@@ -17,6 +17,7 @@
 #define SEXTON_PROCSCAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -95,6 +96,10 @@ int procscan_parse_stat(const char *text, struct proc_stat *st);
 struct proc_status {
 	pid_t tracer;	      /* TracerPid */
 	bool sigkill_pending; /* SIGKILL in SigPnd or ShdPnd */
+	/* Bit N-1 for signal N: SigPnd|ShdPnd, and the thread's SigBlk; the
+	 * process's SigIgn and SigCgt (a handler). 0 when the line is missing. */
+	uint64_t pending, blocked, ignored, caught;
+	long threads; /* Threads, 0 when missing */
 };
 int procscan_parse_status(const char *text, struct proc_status *st);
 int procscan_status(pid_t pid, pid_t tid, struct proc_status *st);

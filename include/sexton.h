@@ -60,6 +60,11 @@ struct sexton {
 	ev_periodic idle_anchor;
 	ev_timer phase_timer; /* stop_timeout, then kill_timeout */
 	ev_timer reap_timer;  /* the next drain, when drains are paced (reap_pace) */
+	/* stop_timeout/2 after a stop signal was forwarded: if the main child
+	 * still runs, say why before the runtime's SIGKILL (doctor_explain_stop). */
+	ev_timer stop_report;
+	int stop_report_sig;
+	double stop_report_after;
 
 	enum sx_phase phase;
 	double stop_timeout, kill_timeout;

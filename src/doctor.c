@@ -2,12 +2,15 @@
 #include "doctor.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "container_of.h"
 #include "diagfmt.h"
 #include "log.h"
+#include "signames.h"
 
 static void
 params_init(struct doctor *d, struct diag_params *p, enum diag_mode mode)
@@ -188,6 +191,56 @@ doctor_report_after_sigkill(struct doctor *d, pid_t session, double after)
 	diag_report_free(&r);
 	procscan_free(&snap);
 	return n;
+}
+
+/* ---- a stop signal without effect ------------------------------------------------ */
+
+/* Why a live process has not acted on SIG (named NAME), from its stat and
+ * status, into OUT; "" when /proc does not tell. */
+static void
+why_still_running(const struct proc_stat *ps, const struct proc_status *st, int sig,
+		  const char *name, char *out, size_t len)
+{
+	uint64_t bit = 1ULL << (sig - 1);
+
+	out[0] = '\0';
+	if (ps->state == 'D' && (st->pending & bit))
+		snprintf(out, len, "; it sleeps in the kernel, where no signal reaches it, not even "
+			 "SIGKILL, until that wait ends (SIG%s is pending)", name);
+	else if (ps->state == 'D')
+		snprintf(out, len, "; it sleeps in the kernel, where no signal reaches it, not even "
+			 "SIGKILL, until that wait ends");
+	else if (ps->state == 'Z')
+		snprintf(out, len, "; its main thread has exited and other threads live on (a fake "
+			 "zombie)");
+	else if (st->ignored & bit)
+		snprintf(out, len, "; it ignores SIG%s", name);
+	else if (st->caught & bit)
+		snprintf(out, len, "; it handles SIG%s and has not exited yet", name);
+	else if (st->threads == 1 && (st->blocked & bit)) /* SigBlk is one thread's */
+		snprintf(out, len, "; it blocks SIG%s, which stays pending", name);
+}
+
+void
+doctor_explain_stop(struct doctor *d, const char *who, pid_t pid, int sig, double after)
+{
+	char path[48], text[1024], wchan[PROC_WCHAN_MAX] = "", name[16], why[200];
+	struct proc_status st = { 0 };
+	struct proc_stat ps;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (procscan_read(AT_FDCWD, path, text, sizeof(text)) <= 0 ||
+	    procscan_parse_stat(text, &ps) < 0)
+		return; /* gone meanwhile: the reaper has it */
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	if (procscan_read(AT_FDCWD, path, wchan, sizeof(wchan)) <= 0 || strcmp(wchan, "0") == 0)
+		snprintf(wchan, sizeof(wchan), "user space");
+	procscan_status(pid, pid, &st);
+	sig_name(sig, name, sizeof(name));
+	why_still_running(&ps, &st, sig, name, why, sizeof(why));
+	log_warn("%s %d (%s) still running %g s after SIG%s: %c in %s%s", who, (int)pid, ps.comm,
+		 after, name, ps.state, wchan, why);
+	doctor_request(d, true);
 }
 
 void

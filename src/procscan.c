@@ -90,22 +90,30 @@ status_field(const char *text, const char *key)
 	return NULL;
 }
 
-static bool
-sigset_has_kill(const char *v)
+/* A signal mask line ("SigBlk:\t0000000000010000"), 0 when missing. */
+static uint64_t
+sigset_of(const char *text, const char *key)
 {
-	return v && (strtoull(v, NULL, 16) & SIGKILL_BIT);
+	const char *v = status_field(text, key);
+
+	return v ? (uint64_t)strtoull(v, NULL, 16) : 0;
 }
 
 int
 procscan_parse_status(const char *text, struct proc_status *st)
 {
 	const char *tracer = status_field(text, "TracerPid");
+	const char *threads = status_field(text, "Threads");
 
 	if (!tracer)
 		return -1;
 	st->tracer = (pid_t)strtol(tracer, NULL, 10);
-	st->sigkill_pending = sigset_has_kill(status_field(text, "SigPnd")) ||
-			      sigset_has_kill(status_field(text, "ShdPnd"));
+	st->pending = sigset_of(text, "SigPnd") | sigset_of(text, "ShdPnd");
+	st->sigkill_pending = st->pending & SIGKILL_BIT;
+	st->blocked = sigset_of(text, "SigBlk");
+	st->ignored = sigset_of(text, "SigIgn");
+	st->caught = sigset_of(text, "SigCgt");
+	st->threads = threads ? strtol(threads, NULL, 10) : 0;
 	return 0;
 }
 

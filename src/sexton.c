@@ -45,6 +45,7 @@ static void
 finish(struct sexton *sx)
 {
 	ev_timer_stop(sx->loop, &sx->phase_timer);
+	ev_timer_stop(sx->loop, &sx->stop_report);
 	sx->phase = SX_DONE;
 	if (sx->critical_failed)
 		sx->exit_code = sx->critical_code;
@@ -141,6 +142,34 @@ reap(struct sexton *sx, const pid_t *hints, size_t nhints)
 	after_reaping(sx, main_was_running, no_children);
 }
 
+static void
+on_stop_report(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, stop_report);
+
+	(void)loop;
+	(void)revents;
+	if (sx->phase == SX_RUNNING && sx->main_pid > 0 && !sx->main_exited)
+		doctor_explain_stop(&sx->doc, "main command", sx->main_pid, sx->stop_report_sig,
+				    sx->stop_report_after);
+}
+
+/* A stop signal reached the main child (docker stop's TERM, a STOPSIGNAL
+ * of INT or QUIT, podman's RTMIN+3 as TERM). The runtime SIGKILLs us when
+ * its grace period ends (10 s for docker and podman, as stop_timeout), and
+ * then nobody can say why the container would not stop: at half of
+ * stop_timeout, if the main child still runs, sexton says it. */
+static void __attribute__((cold))
+watch_stop(struct sexton *sx, int sig)
+{
+	if (ev_is_active(&sx->stop_report))
+		return;
+	sx->stop_report_sig = sig;
+	sx->stop_report_after = sx->stop_timeout / 2;
+	ev_timer_set(&sx->stop_report, sx->stop_report_after, 0.);
+	ev_timer_start(sx->loop, &sx->stop_report);
+}
+
 static void __attribute__((hot))
 forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 {
@@ -173,9 +202,11 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	 * handler (5.1 us less per forwarded signal for the dynamic build in
 	 * the benchmark's cgroup row, 3.5 us for the static one: DESIGN.md,
 	 * "Yielding after the kill"). A no-op when nothing else can run here. */
-	if (kill(target, sig) == 0)
+	if (kill(target, sig) == 0) {
 		sched_yield();
-	else if (errno != ESRCH)
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+			watch_stop(sx, sig);
+	} else if (errno != ESRCH)
 		log_warn("cannot forward SIG%s to %d: %m", sig_name(sig, name, sizeof(name)),
 			 (int)target);
 }
@@ -625,6 +656,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	ev_periodic_init(&sx->idle_anchor, NULL, 0., IDLE_ANCHOR_INTERVAL_S, NULL);
 	ev_periodic_start(sx->loop, &sx->idle_anchor);
 	ev_init(&sx->phase_timer, on_phase_timeout);
+	ev_init(&sx->stop_report, on_stop_report);
 	ev_init(&sx->reap_timer, on_reap_timer);
 	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
 	return 0;

@@ -35,6 +35,12 @@ static const char FROZEN_STATUS[] = "Name:\tsleep\nUmask:\t0022\nState:\tD (disk
 				    "ShdPnd:\t0000000000000100\nSigBlk:\t0000000000000000\n";
 static const char TRACED_STATUS[] = "Name:\ttraced\nState:\tZ (zombie)\nTracerPid:\t7120\n"
 				    "SigPnd:\t0000000000000000\nShdPnd:\t0000000000004000\n";
+/* A shell with `trap '' TERM QUIT`, handlers for USR1 and CHLD, INT blocked, a TERM
+ * pending for the process (in the kernel's format). */
+static const char TRAPPING_STATUS[] = "Name:\tsh\nState:\tS (sleeping)\nTracerPid:\t0\n"
+				      "Threads:\t1\nSigQ:\t0/192730\nSigPnd:\t0000000000000000\n"
+				      "ShdPnd:\t0000000000004000\nSigBlk:\t0000000000000002\n"
+				      "SigIgn:\t0000000000004004\nSigCgt:\t0000000000010200\n";
 static const char FROZEN_STACK[] = "[<0>] __refrigerator+0xac/0xd0\n"
 				   "[<0>] get_signal+0x604/0x8a0\n"
 				   "[<0>] arch_do_signal_or_restart+0x71/0x2a0\n"
@@ -121,6 +127,17 @@ test_status(void **state)
 	assert_int_equal(procscan_parse_status(TRACED_STATUS, &st), 0);
 	assert_int_equal(st.tracer, 7120);
 	assert_false(st.sigkill_pending); /* 0x4000 is SIGTERM */
+	assert_true(st.pending & (1ULL << (SIGTERM - 1)));
+	assert_int_equal(st.threads, 0); /* no Threads line */
+	assert_int_equal(procscan_parse_status(TRAPPING_STATUS, &st), 0);
+	assert_int_equal(st.threads, 1);
+	assert_true(st.ignored & (1ULL << (SIGTERM - 1)));
+	assert_true(st.ignored & (1ULL << (SIGQUIT - 1)));
+	assert_true(st.caught & (1ULL << (SIGUSR1 - 1)));
+	assert_true(st.caught & (1ULL << (SIGCHLD - 1)));
+	assert_true(st.blocked & (1ULL << (SIGINT - 1)));
+	assert_false(st.blocked & (1ULL << (SIGTERM - 1)));
+	assert_true(st.pending & (1ULL << (SIGTERM - 1))); /* ShdPnd counts */
 	assert_int_equal(procscan_parse_status("Name:\tx\nState:\tS\n", &st), -1);
 	assert_int_equal(procscan_parse_status("", &st), -1);
 	/* a key must start a line */
