@@ -345,3 +345,34 @@ def test_docker_stop_says_why_a_process_will_not_die(container, tmp_path):
         frozen.rmdir()
     except FileNotFoundError:
         pass
+
+
+def test_docker_stop_of_a_main_command_in_d_is_explained_before_the_sigkill(container):
+    """The docker stop that hangs on the main command itself: it sleeps in
+    D (frozen here). Half-way through stop_timeout sexton says so in the
+    container's log, while the runtime is still waiting to SIGKILL it."""
+    v1 = pathlib.Path("/sys/fs/cgroup/freezer")
+    if not (v1 / "cgroup.procs").exists():
+        pytest.skip("no cgroup-v1 freezer: a v2-frozen task is killable, not stuck")
+    c = container(["--", "/bin/sh", "-c", "echo ready; exec sleep 1000"],
+                  config="[sexton]\nstop_timeout = 2\n")
+    c.follow_stderr()
+    assert c.readline() == "ready"
+    [main] = [p for p in c.host_pids() if pathlib.Path(f"/proc/{p}/comm").read_text() == "sleep\n"]
+    line = next(l for l in pathlib.Path(f"/proc/{main}/cgroup").read_text().splitlines()
+                if l.split(":")[1] == "freezer")
+    frozen = v1 / line.split(":", 2)[2].lstrip("/") / "stuck"
+    frozen.mkdir()
+    try:
+        (frozen / "cgroup.procs").write_text(str(main))
+        (frozen / "freezer.state").write_text("FROZEN")
+        wait_for(lambda: proc_stat(main)[0] == "D", what="the frozen task to show D")
+        c.kill("TERM")
+        wait_for(lambda: any("cgroup /sys/fs/cgroup/freezer/stuck is frozen" in l
+                             for l in c.err_lines), timeout=5, what="the report")
+        log = "\n".join(c.err_lines)
+        assert re.search(r"^sexton: warning: main command \d+ \(sleep\) still running 1 s after "
+                         r"SIGTERM: D in \S+; it sleeps in the kernel", log, re.M), log
+    finally:
+        (frozen / "freezer.state").write_text("THAWED")
+    assert c.wait() == 128 + 15
