@@ -162,7 +162,7 @@ on_stop_report(struct ev_loop *loop, ev_timer *w, int revents)
 static void __attribute__((cold))
 watch_stop(struct sexton *sx, int sig)
 {
-	if (ev_is_active(&sx->stop_report))
+	if (ev_is_active(&sx->stop_report) || sx->stop_timeout <= 0) /* 0: no grace to explain */
 		return;
 	sx->stop_report_sig = sig;
 	sx->stop_report_after = sx->stop_timeout / 2;
