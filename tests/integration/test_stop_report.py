@@ -11,9 +11,9 @@ from test_diagnostics import Freezer
 CONF = "[sexton]\nstop_timeout = 2\n"  # the report at 1 s
 
 
-def start(run, tmp_path, script):
+def start(run, tmp_path, script, conf_text=CONF):
     conf = tmp_path / "sexton.conf"
-    conf.write_text(CONF)
+    conf.write_text(conf_text)
     err = tmp_path / "err"
     r = run(["-c", str(conf), "--", "/bin/sh", "-c", script], stderr=err.open("w"))
     assert r.proc.stdout.readline().strip() == b"ready"
@@ -72,6 +72,16 @@ def test_other_signals_start_no_report(run, tmp_path):
     r, err = start(run, tmp_path, 'trap "" USR1; echo ready; exec sleep 1000')
     r.signal(signal.SIGUSR1)
     time.sleep(1.5)
+    assert "still running" not in err.read_text()
+    end(r)
+
+
+def test_no_report_without_a_grace_period(run, tmp_path):
+    """stop_timeout = 0: nothing to explain before a SIGKILL that comes at once."""
+    r, err = start(run, tmp_path, 'trap "" TERM; echo ready; exec sleep 1000',
+                   conf_text="[sexton]\nstop_timeout = 0\n")
+    r.signal(signal.SIGTERM)
+    time.sleep(1.0)
     assert "still running" not in err.read_text()
     end(r)
 
