@@ -25,6 +25,13 @@
 int cgroupfs_dir(const char *mountinfo, const char *controller, const char *cgpath, char *out,
 		 size_t len);
 
+/*
+ * From TEXT, the contents of /proc/PID/cgroup ("N:freezer:/path" lines for
+ * cgroup v1, "0::/path" for v2), the path of CONTROLLER's hierarchy ("" for
+ * the v2 one) into OUT. Returns 0, or -ENOENT without such a line.
+ */
+int cgroupfs_path(const char *text, const char *controller, char *out, size_t len);
+
 /* The whole of /proc/self/mountinfo, malloc'ed (free it), or NULL. */
 char *cgroupfs_read_mountinfo(void);
 

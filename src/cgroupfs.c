@@ -117,6 +117,32 @@ cgroupfs_dir(const char *mountinfo, const char *controller, const char *cgpath, 
 	return rc;
 }
 
+int
+cgroupfs_path(const char *text, const char *controller, char *out, size_t len)
+{
+	size_t n = strlen(controller), linelen, plen;
+	const char *line, *eol, *ctrl, *path;
+
+	for (line = text; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		linelen = eol ? (size_t)(eol - line) : strlen(line);
+		if (!(ctrl = memchr(line, ':', linelen)))
+			continue;
+		ctrl++; /* the hierarchy's controllers, up to the next ':' */
+		if ((size_t)(ctrl - line) + n >= linelen || strncmp(ctrl, controller, n) != 0 ||
+		    ctrl[n] != ':')
+			continue;
+		path = ctrl + n + 1;
+		plen = (size_t)(line + linelen - path);
+		if (plen >= len)
+			return -ENAMETOOLONG;
+		memcpy(out, path, plen);
+		out[plen] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
 char *
 cgroupfs_read_mountinfo(void)
 {

@@ -451,11 +451,12 @@ cgroup_file_has(const char *mountinfo, const char *controller, const char *cg, c
 	return dir_file_has(dir, file, what, path, len);
 }
 
-/* From /proc/TID/cgroup: "N:freezer:/path" (v1) or "0::/path" (v2). */
+/* The frozen cgroup TID is in, from /proc/TID/cgroup: its v1 freezer
+ * hierarchy's freezer.state, else its v2 cgroup's cgroup.events. */
 static void
 find_frozen_cgroup(pid_t tid, char *out, size_t len)
 {
-	char buf[4096], path[PATH_MAX], *line, *save = NULL, *ctrl, *cg, *mountinfo;
+	char buf[4096], path[PATH_MAX], cg[PATH_MAX], *mountinfo;
 	char proc[48];
 	bool frozen = false;
 
@@ -464,18 +465,12 @@ find_frozen_cgroup(pid_t tid, char *out, size_t len)
 	if (procscan_read(AT_FDCWD, proc, buf, sizeof(buf)) <= 0)
 		return;
 	mountinfo = cgroupfs_read_mountinfo();
-	for (line = strtok_r(buf, "\n", &save); line && !frozen; line = strtok_r(NULL, "\n", &save)) {
-		if (!(ctrl = strchr(line, ':')) || !(cg = strchr(ctrl + 1, ':')))
-			continue;
-		*cg++ = '\0';
-		ctrl++;
-		if (strcmp(ctrl, "freezer") == 0) /* FROZEN, FREEZING */
-			frozen = cgroup_file_has(mountinfo, "freezer", cg, "freezer.state", "FR", path,
-						 sizeof(path));
-		else if (*ctrl == '\0')
-			frozen = cgroup_file_has(mountinfo, "", cg, "cgroup.events", "frozen 1", path,
-						 sizeof(path));
-	}
+	if (cgroupfs_path(buf, "freezer", cg, sizeof(cg)) == 0) /* FROZEN, FREEZING */
+		frozen = cgroup_file_has(mountinfo, "freezer", cg, "freezer.state", "FR", path,
+					 sizeof(path));
+	if (!frozen && cgroupfs_path(buf, "", cg, sizeof(cg)) == 0)
+		frozen = cgroup_file_has(mountinfo, "", cg, "cgroup.events", "frozen 1", path,
+					 sizeof(path));
 	free(mountinfo);
 	if (!frozen)
 		return;
@@ -523,60 +518,30 @@ read_long(const char *path)
 	return procscan_read(AT_FDCWD, path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
-/* /proc/loadavg's 4th field is "runnable/total scheduling entities": the
- * total counts every thread of the system. */
-/* A cgroup file that holds a count, or "max": -1 for "max" or unreadable. */
-static long
-read_count(const char *dir, const char *file)
-{
-	char path[PATH_MAX], buf[32];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
-
-	if (n < 0 || (size_t)n >= sizeof(path) || procscan_read(AT_FDCWD, path, buf, sizeof(buf)) <= 0 ||
-	    buf[0] < '0' || buf[0] > '9')
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
-/* Our cgroup of the pids hierarchy, from /proc/self/cgroup, into CG: the
- * v1 "N:pids:/path" line, else the v2 "0::/path" one. Returns the
- * controller name for cgroupfs_dir, or NULL. */
-static const char *
-own_pids_cgroup(char *cg, size_t len)
-{
-	char buf[4096], *line, *save = NULL, *ctrl, *path;
-	const char *which = NULL;
-
-	if (procscan_read(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) <= 0)
-		return NULL;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!(ctrl = strchr(line, ':')) || !(path = strchr(++ctrl, ':')))
-			continue;
-		*path++ = '\0';
-		if (strcmp(ctrl, "pids") == 0 || (*ctrl == '\0' && !which)) {
-			which = *ctrl ? "pids" : "";
-			snprintf(cg, len, "%s", path);
-		}
-	}
-	return which;
-}
-
-/* The pids.max of our cgroup and of every ancestor we can see, and the
- * tasks under it: the one that leaves the least headroom. In a container
- * that is the limit a fork meets first, long before kernel.pid_max. */
+/* The pids.max of our cgroup (v1 pids hierarchy, else v2) and of every
+ * ancestor we can see, and the tasks under it: the one that leaves the
+ * least headroom. In a container that is the limit a fork meets first,
+ * long before kernel.pid_max. ("max" reads as 0: no limit.) */
 static void
 read_cgroup_pids(struct diag_limits *l)
 {
-	char cg[PATH_MAX], dir[PATH_MAX], *mountinfo, *slash;
-	const char *ctrl = own_pids_cgroup(cg, sizeof(cg));
+	char text[4096], cg[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], *mountinfo, *slash;
+	const char *ctrl = "pids";
 	long max, cur;
 
 	l->cgroup_pids = l->cgroup_pids_max = 0;
-	if (!ctrl || !(mountinfo = cgroupfs_read_mountinfo()))
+	if (procscan_read(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text)) <= 0)
+		return;
+	if (cgroupfs_path(text, ctrl, cg, sizeof(cg)) < 0 &&
+	    cgroupfs_path(text, ctrl = "", cg, sizeof(cg)) < 0)
+		return;
+	if (!(mountinfo = cgroupfs_read_mountinfo()))
 		return;
 	while (cgroupfs_dir(mountinfo, ctrl, cg, dir, sizeof(dir)) == 0) {
-		max = read_count(dir, "pids.max");
-		cur = read_count(dir, "pids.current");
+		snprintf(path, sizeof(path), "%.4080s/pids.max", dir);
+		max = read_long(path);
+		snprintf(path, sizeof(path), "%.4080s/pids.current", dir);
+		cur = read_long(path);
 		if (max > 0 && cur >= 0 &&
 		    (l->cgroup_pids_max == 0 || max - cur < l->cgroup_pids_max - l->cgroup_pids)) {
 			l->cgroup_pids = cur;
@@ -589,6 +554,8 @@ read_cgroup_pids(struct diag_limits *l)
 	free(mountinfo);
 }
 
+/* /proc/loadavg's 4th field is "runnable/total scheduling entities": the
+ * total counts every thread of the system. */
 void
 diag_limits_read(struct diag_limits *l, long pids)
 {

@@ -1,4 +1,5 @@
-/* Fuzz target: /proc/self/mountinfo as cgroupfs_dir reads it, on any bytes. */
+/* Fuzz target: /proc/self/mountinfo as cgroupfs_dir reads it, and /proc/PID/cgroup
+ * as cgroupfs_path does, on any bytes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc != 0 && rc != -ENOENT && rc != -ENAMETOOLONG)
 				__builtin_trap();
 		}
+	for (c = 0; c < 3; c++) {
+		rc = cgroupfs_path(text, controllers[c], out, sizeof(out));
+		if ((rc == 0 && strlen(out) >= sizeof(out)) ||
+		    (rc != 0 && rc != -ENOENT && rc != -ENAMETOOLONG))
+			__builtin_trap();
+	}
 	free(text);
 	return 0;
 }

@@ -140,6 +140,32 @@ test_too_long_for_the_buffer(void **state)
 }
 
 static void
+test_path_of_a_hierarchy_from_proc_cgroup(void **state)
+{
+	static const char v1[] = "12:pids:/docker/abc\n"
+				 "8:cpu,cpuacct:/docker/abc\n"
+				 "4:freezer:/docker/abc/stuck\n"
+				 "1:name=systemd:/docker/abc\n"
+				 "0::/docker/abc";
+	char small[8];
+
+	(void)state;
+	assert_int_equal(cgroupfs_path(v1, "freezer", out, sizeof(out)), 0);
+	assert_string_equal(out, "/docker/abc/stuck");
+	assert_int_equal(cgroupfs_path(v1, "pids", out, sizeof(out)), 0);
+	assert_string_equal(out, "/docker/abc");
+	assert_int_equal(cgroupfs_path(v1, "", out, sizeof(out)), 0); /* last line, no newline */
+	assert_string_equal(out, "/docker/abc");
+	/* a hierarchy's whole controller list, not a part of it */
+	assert_int_equal(cgroupfs_path(v1, "cpu", out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroupfs_path(v1, "cpu,cpuacct", out, sizeof(out)), 0);
+	assert_int_equal(cgroupfs_path("0::/\n", "freezer", out, sizeof(out)), -ENOENT);
+	assert_int_equal(cgroupfs_path("garbage\n:\n4:freezer\n", "freezer", out, sizeof(out)),
+			 -ENOENT);
+	assert_int_equal(cgroupfs_path(v1, "freezer", small, sizeof(small)), -ENAMETOOLONG);
+}
+
+static void
 test_reads_our_own_mountinfo(void **state)
 {
 	char *text = cgroupfs_read_mountinfo();
@@ -163,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_escapes_and_optional_fields),
 		cmocka_unit_test(test_other_filesystems_and_broken_lines_are_ignored),
 		cmocka_unit_test(test_too_long_for_the_buffer),
+		cmocka_unit_test(test_path_of_a_hierarchy_from_proc_cgroup),
 		cmocka_unit_test(test_reads_our_own_mountinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
