@@ -32,6 +32,14 @@ int cgroupfs_dir(const char *mountinfo, const char *controller, const char *cgpa
  */
 int cgroupfs_path(const char *text, const char *controller, char *out, size_t len);
 
+/*
+ * The mount point of the mountinfo line at LINE (its fifth field, with the
+ * kernel's octal escapes undone) into OUT. Returns 0, -EINVAL when the
+ * line is not a mountinfo line, -ENAMETOOLONG when OUT is too short.
+ * (System mode lists the mounts with it: system.c.)
+ */
+int mountinfo_point(const char *line, char *out, size_t len);
+
 /* The whole of /proc/self/mountinfo, malloc'ed (free it), or NULL. */
 char *cgroupfs_read_mountinfo(void);
 

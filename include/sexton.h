@@ -14,7 +14,9 @@
  *
  * What leaves RUNNING: the main child exiting (container mode), a
  * critical service gone for good, SIGTERM/SIGINT/SIGRTMIN+3 (supervisor
- * mode; in container mode they are forwarded to the main child instead).
+ * mode; in container mode they are forwarded to the main child instead;
+ * in system mode TERM, USR1, USR2, INT and RTMIN+3..5 are reboot, halt,
+ * poweroff as busybox init and systemd have them, system.h).
  * DONE breaks the loop. Exit status: the main child's (container mode),
  * the critical service's, else 0 when everything stopped cleanly and 1
  * when something had to be SIGKILLed or was stuck.
@@ -32,6 +34,7 @@
 #include "iowatch.h"
 #include "options.h"
 #include "supervisor.h"
+#include "system.h"
 
 #define SX_DEFAULT_STOP_TIMEOUT_S 10.0 /* SPEC default stop_timeout */
 #define SX_DEFAULT_KILL_TIMEOUT_S 5.0  /* SPEC default kill_timeout */
@@ -82,6 +85,7 @@ struct sexton {
 	size_t ps_answer_len;
 	double ps_answer_at;
 	const char *config_path; /* for reload; NULL without a configuration */
+	struct sysmode *sys;	 /* system mode (system.h), else NULL */
 	const char *etc_dir;
 
 	bool critical_failed; /* a critical service decided the exit status */
@@ -122,6 +126,10 @@ int sx_reload(struct sexton *sx, struct cfg_errors *errs);
 
 /* Begin the orderly stop (as SIGTERM in supervisor mode). */
 void sx_shutdown(struct sexton *sx, const char *why);
+
+/* System mode: begin the orderly stop that ends in ACTION (the first one
+ * asked for wins). */
+void sx_system_action(struct sexton *sx, enum sys_action action, const char *why);
 
 void sx_destroy(struct sexton *sx);
 

@@ -143,6 +143,24 @@ cgroupfs_path(const char *text, const char *controller, char *out, size_t len)
 	return -ENOENT;
 }
 
+int
+mountinfo_point(const char *line, char *out, size_t len)
+{
+	char field[FIELD_MAX];
+	const char *p = line;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!next_field(&p, field, sizeof(field)))
+			return -EINVAL;
+	if (next_field(&p, out, len))
+		return 0;
+	/* At the end of the line, or a field longer than OUT. */
+	while (*p == ' ')
+		p++;
+	return *p == '\0' || *p == '\n' ? -EINVAL : -ENAMETOOLONG;
+}
+
 char *
 cgroupfs_read_mountinfo(void)
 {

@@ -529,7 +529,10 @@ cmd_shutdown(struct sexton *sx, struct ctl_client *cl)
 	json_bool(&j, true);
 	json_obj_end(&j);
 	send_json(cl, &j, true);
-	sx_shutdown(sx, "sextonctl shutdown");
+	if (sx->sys) /* PID 1 of a machine does not just exit */
+		sx_system_action(sx, SYS_POWEROFF, "sextonctl shutdown");
+	else
+		sx_shutdown(sx, "sextonctl shutdown");
 }
 
 /* ---- ps, doctor, metrics, check ------------------------------------------------ */
@@ -875,12 +878,30 @@ cmd_doctor_done(struct sexton *sx, const struct diag_report *r)
 		ctl_each_parked(&sx->ctl, answer_parked, &a);
 }
 
+/* poweroff, reboot, halt: answered before the stop begins, as shutdown. */
 static void
 cmd_system(struct sexton *sx, struct ctl_client *cl)
 {
-	(void)sx;
-	ctl_error(cl, 1, "%s: only in system mode (a [system] section in the configuration)",
-		  ctl_name(cl->req.cmd));
+	enum sys_action a = cl->req.cmd == CTL_REBOOT ? SYS_REBOOT
+			    : cl->req.cmd == CTL_HALT ? SYS_HALT
+						      : SYS_POWEROFF;
+	char why[32];
+	struct json j;
+
+	if (!sx->sys) {
+		ctl_error(cl, 1, "%s: only in system mode (a [system] section in the configuration, "
+				 "no COMMAND, sexton as PID 1)",
+			  ctl_name(cl->req.cmd));
+		return;
+	}
+	json_init(&j);
+	json_obj_begin(&j);
+	json_key(&j, sys_action_name(a));
+	json_bool(&j, true);
+	json_obj_end(&j);
+	send_json(cl, &j, true);
+	snprintf(why, sizeof(why), "sextonctl %s", sys_action_name(a));
+	sx_system_action(sx, a, why);
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */

@@ -4,6 +4,7 @@
  * fail before the first spawn may exit; after it, nothing does (sexton.c).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "sexton.h"
+#include "system.h"
 
 #ifndef SEXTON_VERSION
 #define SEXTON_VERSION "0.0.0-dev"
@@ -80,44 +82,76 @@ ensure_std_fds(void)
 		close(fd);
 }
 
+/* System mode needs the [system] section, no COMMAND and PID 1: a
+ * supervisor on a host must not mount over its /proc (system.h). */
+static bool
+system_mode(const struct options *opts, const char *config_path, const struct cfg *cfg)
+{
+	if (!config_path || !cfg->system.present)
+		return false;
+	if (opts->command)
+		log_warn("%s: [system] ignored: a COMMAND runs sexton in container mode", config_path);
+	else if (getpid() != 1)
+		log_warn("%s: [system] ignored: sexton is not PID 1 (pid %d); running as a supervisor",
+			 config_path, (int)getpid());
+	else
+		return true;
+	return false;
+}
+
+/* The daemon's life: set up, run, tear down; the exit status. */
+static int
+serve(struct sexton *sx, const struct options *opts, const char *config_path, struct cfg *cfg)
+{
+	int rc;
+
+	sx->etc_dir = getenv("SEXTON_ETC_DIR");
+	if (sx_open_control(sx, config_path ? cfg : NULL) < 0) {
+		if (config_path)
+			cfg_free(cfg);
+		return 1;
+	}
+	if (config_path && sx_start_services(sx, cfg, config_path) < 0) {
+		log_error("cannot start the services: out of memory");
+		return 1;
+	}
+	rc = opts->command ? sx_start_main(sx) : 0;
+	return rc == 0 ? sx_run(sx) : rc;
+}
+
 static int
 run(const struct options *opts, const char *config_path)
 {
 	struct sexton sx;
+	struct sysmode sys;
 	struct cfg cfg;
+	bool system;
 	int rc;
 
 	if (config_path && load_config(config_path, &cfg) < 0)
 		return EXIT_CONFIG;
 	if (config_path && !opts->verbosity)
 		log_set_level(cfg.log_level);
-	if (config_path && cfg.system.present)
-		log_warn("%s: [system] is parsed but system mode (mounts, hostname, "
-			 "poweroff/reboot) is not available in this version: running as a supervisor",
-			 config_path);
+	system = system_mode(opts, config_path, &cfg);
+	if (system) /* before the socket (/run) and the services */
+		sys_boot(&sys, &cfg.system);
 	rc = sx_init(&sx, opts);
 	if (rc < 0) {
 		log_error("cannot start: %s", strerror(-rc));
 		if (config_path)
 			cfg_free(&cfg);
-		return 1;
-	}
-	sx.etc_dir = getenv("SEXTON_ETC_DIR");
-	if (sx_open_control(&sx, config_path ? &cfg : NULL) < 0) {
-		if (config_path)
-			cfg_free(&cfg);
 		sx_destroy(&sx);
-		return 1;
-	}
-	if (config_path && sx_start_services(&sx, &cfg, config_path) < 0) {
-		log_error("cannot start the services: out of memory");
+	} else {
+		sx.sys = system ? &sys : NULL;
+		rc = serve(&sx, opts, config_path, &cfg);
 		sx_destroy(&sx);
-		return 1;
 	}
-	rc = opts->command ? sx_start_main(&sx) : 0;
-	if (rc == 0)
-		rc = sx_run(&sx);
-	sx_destroy(&sx);
+	if (!system)
+		return rc < 0 ? 1 : rc;
+	/* PID 1 of a machine never just exits: even a failed start ends in
+	 * the poweroff (or what was asked), with the file systems synced. */
+	rc = sys_end(&sys);
+	sys_free(&sys);
 	return rc;
 }
 

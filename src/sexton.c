@@ -247,6 +247,24 @@ reload(struct sexton *sx)
 	cfg_errors_free(&errs);
 }
 
+/* System mode: SIG is a request to halt, power off or reboot, or false. */
+static bool
+system_signal(struct sexton *sx, int sig)
+{
+	enum sys_action a = sys_signal_action(sig, sx->sys->ctrl_alt_del);
+	char name[16], why[32];
+
+	if (a == SYS_NONE && sig == SIGINT) {
+		log_info("SIGINT (ctrl-alt-del) ignored: ctrl_alt_del = ignore");
+		return true;
+	}
+	if (a == SYS_NONE)
+		return false;
+	snprintf(why, sizeof(why), "SIG%s", sig_name(sig, name, sizeof(name)));
+	sx_system_action(sx, a, why);
+	return true;
+}
+
 /* Supervisor mode (no main child): signals are commands. */
 static void
 supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
@@ -254,6 +272,8 @@ supervisor_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 	char name[16];
 
+	if (sx->sys && system_signal(sx, sig))
+		return;
 	if (sig == SIGTERM || sig == SIGINT || sig == SIG_LINUX_RTMIN + 3) {
 		if (sx->phase == SX_RUNNING) {
 			log_info("SIG%s: stopping", sig_name(sig, name, sizeof(name)));
@@ -437,8 +457,13 @@ on_critical(struct supervisor *sup, struct service *svc)
 		return;
 	sx->critical_failed = true;
 	sx->critical_code = svc_exit_code(svc);
-	log_error("critical service %s is gone (%s): shutting down with status %d", svc->name,
-		  svc_state_name(svc->state), sx->critical_code);
+	if (sx->sys) { /* a board whose one job failed comes back */
+		log_error("critical service %s is gone (%s): rebooting", svc->name,
+			  svc_state_name(svc->state));
+		sx->sys->action = SYS_REBOOT;
+	} else
+		log_error("critical service %s is gone (%s): shutting down with status %d",
+			  svc->name, svc_state_name(svc->state), sx->critical_code);
 	begin_shutdown(sx);
 }
 
@@ -447,6 +472,16 @@ sx_shutdown(struct sexton *sx, const char *why)
 {
 	if (sx->phase == SX_RUNNING)
 		log_info("%s: stopping", why);
+	begin_shutdown(sx);
+}
+
+void
+sx_system_action(struct sexton *sx, enum sys_action action, const char *why)
+{
+	if (sx->phase != SX_RUNNING)
+		return;
+	sx->sys->action = action;
+	log_info("%s: stopping everything, then %s", why, sys_action_name(action));
 	begin_shutdown(sx);
 }
 
