@@ -1,5 +1,6 @@
-/* Fuzz target: /proc/self/mountinfo as cgroupfs_dir reads it, and /proc/PID/cgroup
- * as cgroupfs_path does, on any bytes. */
+/* Fuzz target: /proc/self/mountinfo as cgroupfs_dir and system mode's
+ * mountinfo_point read it, and /proc/PID/cgroup as cgroupfs_path does, on
+ * any bytes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const controllers[] = { "freezer", "", "cpu" };
 	static const char *const paths[] = { "/", "/docker/abc/stuck", "/a b/c" };
 	char *text = malloc(size + 1), out[64];
+	const char *line;
 	size_t c, p;
 	int rc;
 
@@ -34,6 +36,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = cgroupfs_path(text, controllers[c], out, sizeof(out));
 		if ((rc == 0 && strlen(out) >= sizeof(out)) ||
 		    (rc != 0 && rc != -ENOENT && rc != -ENAMETOOLONG))
+			__builtin_trap();
+	}
+	for (line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		rc = mountinfo_point(line, out, sizeof(out));
+		if ((rc == 0 && strlen(out) >= sizeof(out)) ||
+		    (rc != 0 && rc != -EINVAL && rc != -ENAMETOOLONG))
 			__builtin_trap();
 	}
 	free(text);

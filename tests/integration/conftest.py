@@ -189,7 +189,7 @@ class Daemon:
     """sexton running on a configuration, its stdout and stderr going to
     files so a test can wait for log lines while it runs."""
 
-    def __init__(self, tmp_path, conf, args=(), command=(), pid1=True):
+    def __init__(self, tmp_path, conf, args=(), command=(), pid1=True, wrap=PID1):
         self.dir = tmp_path
         self.conf = tmp_path / "sexton.conf"
         self.conf.write_text(conf)
@@ -203,7 +203,7 @@ class Daemon:
         if command:
             argv += ["--", *command]
         if pid1:
-            argv = PID1 + argv
+            argv = list(wrap) + argv
         self.started = time.monotonic()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,

@@ -176,6 +176,26 @@ test_reads_our_own_mountinfo(void **state)
 	free(text);
 }
 
+static void
+test_mount_point_of_a_mountinfo_line(void **state)
+{
+	char small[4]; /* "/sys" needs 5 */
+
+	(void)state;
+	assert_int_equal(mountinfo_point(HOST_V1, out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys");
+	assert_int_equal(mountinfo_point(strchr(HOST_V1, '\n') + 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup");
+	/* escapes undone: a space in a directory name */
+	assert_int_equal(mountinfo_point("40 1 0:5 / /mnt/a\\040b rw - tmpfs x rw", out,
+					 sizeof(out)), 0);
+	assert_string_equal(out, "/mnt/a b");
+	assert_int_equal(mountinfo_point("40 1 0:5 /\n/mnt rw - tmpfs x rw", out, sizeof(out)),
+			 -EINVAL); /* the line ends before the mount point */
+	assert_int_equal(mountinfo_point("", out, sizeof(out)), -EINVAL);
+	assert_int_equal(mountinfo_point(HOST_V1, small, sizeof(small)), -ENAMETOOLONG);
+}
+
 int
 main(void)
 {
@@ -191,6 +211,7 @@ main(void)
 		cmocka_unit_test(test_too_long_for_the_buffer),
 		cmocka_unit_test(test_path_of_a_hierarchy_from_proc_cgroup),
 		cmocka_unit_test(test_reads_our_own_mountinfo),
+		cmocka_unit_test(test_mount_point_of_a_mountinfo_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,177 @@
+"""System mode ([system], no COMMAND, PID 1): hostname and mounts at boot,
+busybox init's and systemd's signals, sextonctl reboot/poweroff/halt, and
+the end: services stopped, file systems unmounted, reboot(2).
+
+sexton runs as PID 1 of its own PID, mount and UTS namespaces. There the
+kernel turns reboot(2) into the end of the namespace: its parent sees its
+init killed by SIGHUP for a reboot and by SIGINT for a halt or a poweroff
+(reboot_pid_ns), which is what these tests assert. Nothing here can reach
+the machine: no sexton runs with a [system] section outside a namespace."""
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import SEXTON, UNSHARE, wait_for, write_script
+
+SEXTONCTL = os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl"))
+RUN_TMPFS = ['sh', '-c', 'mount -t tmpfs -o mode=0755 sexton-test-run /run && exec "$@"', 'sh']
+# As conftest's PID1, with a UTS namespace of its own for the hostname.
+SYSTEM_PID1 = ["unshare", "--mount", "--propagation", "private", "--uts", *RUN_TMPFS, *UNSHARE]
+REBOOTED = -signal.SIGHUP
+HALTED = -signal.SIGINT  # halt and poweroff alike
+
+
+def system_conf(extra="", system="", services=""):
+    return ("[sexton]\nstop_timeout = 2\nkill_timeout = 1\n" + extra +
+            "\n[system]\n" + system + "\n" + services)
+
+
+def sleeper(name="web"):
+    return f"[service:{name}]\ncommand = sleep 100\n"
+
+
+def start(daemon, conf, **kw):
+    d = daemon(conf, wrap=SYSTEM_PID1, **kw)
+    d.wait_log(r"system mode: ")
+    return d
+
+
+def test_boot_sets_the_hostname_and_mounts(daemon, tmp_path):
+    mnt, seen = tmp_path / "mnt", tmp_path / "seen"
+    probe = write_script(tmp_path, "probe",
+                         f"{{ hostname; grep -c ' {mnt} ' /proc/self/mountinfo; }} > {seen}.tmp\n"
+                         f"mv {seen}.tmp {seen}\nexec sleep 100")
+    host = socket.gethostname()
+    d = start(daemon, system_conf(
+        system=f"hostname = sexton-board\nmounts = proc:/proc:proc tmpfs:{mnt}:tmpfs",
+        services=f"[service:probe]\ncommand = {probe}\n"), args=["-v"])
+    wait_for(seen.exists, what="the probe's findings")
+    assert seen.read_text().split() == ["sexton-board", "1"]
+    # /proc was mounted already (unshare --mount-proc): left alone
+    assert "system mode: 1 file system(s) mounted, 1 already, 0 failed; hostname sexton-board" \
+        in d.log()
+    assert mnt.is_dir()  # created for the mount
+    assert socket.gethostname() == host
+    d.signal(signal.SIGTERM)
+    assert d.wait(10) == REBOOTED, d.log()
+    log = d.log()
+    assert f"system: unmounted {mnt}" in log  # its own mount, and only that
+    assert "system: 1 file system(s) unmounted, 0 made read-only: reboot" in log
+
+
+@pytest.mark.parametrize("sig,action,death", [
+    (signal.SIGTERM, "reboot", REBOOTED),
+    (signal.SIGUSR1, "halt", HALTED),
+    (signal.SIGUSR2, "poweroff", HALTED),
+    (signal.SIGRTMIN + 3, "halt", HALTED),
+    (signal.SIGRTMIN + 4, "poweroff", HALTED),
+    (signal.SIGRTMIN + 5, "reboot", REBOOTED),
+], ids=["TERM", "USR1", "USR2", "RTMIN+3", "RTMIN+4", "RTMIN+5"])
+def test_signals_stop_everything_then_the_action(daemon, tmp_path, sig, action, death):
+    d = start(daemon, system_conf(services=sleeper()))
+    d.wait_log(r"service web: started")
+    d.signal(sig)
+    assert d.wait(10) == death, d.log()
+    assert re.search(rf"SIG\S+: stopping everything, then {action}\n", d.log())
+    assert f"0 made read-only: {action}" in d.log()
+
+
+@pytest.mark.parametrize("cad,death", [("reboot", REBOOTED), ("poweroff", HALTED)])
+def test_ctrl_alt_del_is_sigint_and_does_what_it_says(daemon, cad, death):
+    d = start(daemon, system_conf(system=f"ctrl_alt_del = {cad}", services=sleeper()))
+    d.signal(signal.SIGINT)
+    assert d.wait(10) == death, d.log()
+    assert f"SIGINT: stopping everything, then {cad}" in d.log()
+
+
+def test_ctrl_alt_del_ignore_keeps_running(daemon):
+    d = start(daemon, system_conf(system="ctrl_alt_del = ignore", services=sleeper()))
+    d.signal(signal.SIGINT)
+    d.wait_log(r"SIGINT \(ctrl-alt-del\) ignored: ctrl_alt_del = ignore")
+    time.sleep(0.3)
+    assert d.proc.poll() is None
+    d.signal(signal.SIGTERM)
+    assert d.wait(10) == REBOOTED
+
+
+def ctl(d, *args):
+    return subprocess.run([SEXTONCTL, "-S", str(d.dir / "default.sock"), *args],
+                          capture_output=True, text=True, timeout=10)
+
+
+@pytest.mark.parametrize("cmd,says,death", [
+    ("reboot", "rebooting", REBOOTED),
+    ("poweroff", "powering off", HALTED),
+    ("halt", "halting", HALTED),
+    ("shutdown", "shutting down", HALTED),  # PID 1 of a machine powers off
+])
+def test_sextonctl_stops_the_services_in_order_then_the_action(daemon, tmp_path, cmd, says,
+                                                               death):
+    order = tmp_path / "order"
+
+    def svc(name, deps=""):
+        body = write_script(tmp_path, name, f"trap 'echo {name} >> {order}; exit 0' TERM\n"
+                            "while :; do sleep 0.05; done")
+        return f"[service:{name}]\ncommand = {body}\n" + (f"depends = {deps}\n" if deps else "")
+
+    d = start(daemon, system_conf(services=svc("app", "db") + svc("db")))
+    d.wait_log(r"service app: started")
+    time.sleep(0.2)
+    r = ctl(d, cmd)
+    assert (r.returncode, r.stdout.strip()) == (0, says), r.stderr
+    assert d.wait(10) == death, d.log()
+    assert order.read_text().split() == ["app", "db"]  # reverse dependency order, then the end
+    assert d.elapsed < 8
+
+
+def test_critical_service_gone_reboots(daemon):
+    d = start(daemon, system_conf(services="[service:key]\ncommand = sh -c 'sleep 0.3; exit 7'\n"
+                                           "critical = yes\nrestart = never\n"))
+    assert d.wait(10) == REBOOTED, d.log()
+    assert "critical service key is gone (failed): rebooting" in d.log()
+
+
+def test_a_failed_mount_is_logged_and_boot_goes_on(daemon, tmp_path):
+    d = start(daemon, system_conf(system=f"mounts = none:{tmp_path}/x:nosuchfs",
+                                  services=sleeper()))
+    d.wait_log(r"service web: started")
+    assert re.search(rf"warning: system: cannot mount none \(nosuchfs\) on {tmp_path}/x: "
+                     r"No such device", d.log())
+    assert "0 file system(s) mounted, 0 already, 1 failed" in d.log()
+    d.signal(signal.SIGUSR2)
+    assert d.wait(10) == HALTED
+
+
+def test_with_a_command_system_is_ignored(daemon, tmp_path):
+    d = daemon(system_conf(system=f"mounts = tmpfs:{tmp_path}/mnt:tmpfs"),
+               command=["sh", "-c", "exit 5"], wrap=SYSTEM_PID1)
+    assert d.wait(10) == 5  # container mode: the command's status, no reboot
+    assert "[system] ignored: a COMMAND runs sexton in container mode" in d.log()
+    assert "system mode" not in d.log()
+
+
+def test_not_pid1_system_is_ignored(daemon, tmp_path):
+    # PID 1 of the namespace is a shell; sexton is its child. (In namespaces
+    # all the same, so that a broken check could not reach the machine.)
+    wrap = ["unshare", "--mount", "--propagation", "private", "--uts", *UNSHARE,
+            "sh", "-c", '"$@"; echo "rc=$?"', "sh"]
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    d = daemon(system_conf(system=f"hostname = not-me\nmounts = tmpfs:{mnt}:tmpfs",
+                           services=sleeper()), wrap=wrap)
+    d.wait_log(r"service web: started")
+    assert re.search(r"\[system\] ignored: sexton is not PID 1 \(pid \d+\); running as a "
+                     r"supervisor", d.log())
+    assert "system mode" not in d.log()
+    r = ctl(d, "reboot")
+    assert r.returncode == 1 and "only in system mode" in r.stderr
+    r = ctl(d, "shutdown")
+    assert r.returncode == 0
+    assert d.wait(10) == 0
+    assert "rc=0" in d.out()  # a supervisor's clean exit, not a reboot
