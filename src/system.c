@@ -18,6 +18,8 @@
  * (PROC_PID_INIT_INO in include/linux/proc_ns.h, since Linux 3.8). */
 #define MACHINE_PIDNS "pid:[4026531836]"
 #define POINT_MAX 4096
+/* The kernel starts init with no PATH; busybox init sets this one. */
+#define BOOT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct points {
 	char **v;
@@ -132,6 +134,8 @@ sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 
 	memset(s, 0, sizeof(*s));
 	s->ctrl_alt_del = cfg->ctrl_alt_del;
+	if (!getenv("PATH") && setenv("PATH", BOOT_PATH, 0) < 0) /* for the services' scripts */
+		log_warn("system: cannot set PATH: %m");
 	if (cfg->hostname)
 		set_hostname(cfg->hostname);
 	for (i = 0; i < cfg->nmounts; i++) {

@@ -65,6 +65,18 @@ def test_boot_sets_the_hostname_and_mounts(daemon, tmp_path):
     assert "system: 1 file system(s) unmounted, 0 made read-only: reboot" in log
 
 
+def test_services_get_a_path_when_the_kernel_gave_none(daemon, tmp_path):
+    seen = tmp_path / "path"
+    # printenv, not a shell: dash makes up the same default PATH for itself
+    d = daemon(system_conf(services=f"[service:p]\ncommand = /usr/bin/printenv PATH\n"
+                                    f"type = oneshot\noutput = file:{seen}\n"),
+               wrap=["env", "-u", "PATH", *SYSTEM_PID1])
+    wait_for(lambda: seen.exists() and seen.read_text(), what="the service's PATH")
+    assert seen.read_text().strip() == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    d.signal(signal.SIGUSR2)
+    assert d.wait(10) == HALTED
+
+
 @pytest.mark.parametrize("sig,action,death", [
     (signal.SIGTERM, "reboot", REBOOTED),
     (signal.SIGUSR1, "halt", HALTED),
