@@ -187,3 +187,35 @@ def test_not_pid1_system_is_ignored(daemon, tmp_path):
     assert r.returncode == 0
     assert d.wait(10) == 0
     assert "rc=0" in d.out()  # a supervisor's clean exit, not a reboot
+
+
+def test_a_task_that_cannot_die_is_reported_and_the_end_goes_on(daemon, tmp_path):
+    """A service frozen (cgroup-v1 freezer: D, SIGKILL has no effect) with its
+    working directory on sexton's own tmpfs: the stuck report within the
+    shutdown bound, that mount left busy with a warning, and reboot(2) all
+    the same; the namespace ends once the task can die."""
+    from test_diagnostics import Freezer, host_pid
+
+    mnt = tmp_path / "mnt"
+    d = start(daemon, system_conf(system=f"mounts = tmpfs:{mnt}:tmpfs",
+                                  services=f"[service:frozen]\ncommand = sleep 100000\n"
+                                           f"directory = {mnt}\nstop_timeout = 1\n"))
+    freezer = Freezer()
+    try:
+        d.wait_log(r"service frozen: started")
+        freezer.freeze(host_pid(d, "frozen"))
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        # services' 1 s + the sweep's 2 s + kill_timeout 1 s + 1 s
+        d.wait_log(r"system: 0 file system\(s\) unmounted, 0 made read-only: reboot", timeout=10)
+        assert time.monotonic() - t0 < 1 + 2 + 1 + 1
+        log = d.log()
+        assert re.search(r"^sexton: stuck: pid \d+ tid \d+ \(sleep\) of service frozen: D in ",
+                         log, re.M), log
+        assert f"warning: system: cannot unmount {mnt}: Device or resource busy" in log
+        time.sleep(0.3)
+        assert d.proc.poll() is None  # the frozen task holds the namespace
+        freezer.thaw()
+        assert d.wait(10) == REBOOTED, d.log()
+    finally:
+        freezer.remove()
