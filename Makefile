@@ -119,10 +119,14 @@ fuzz: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do name=$${f##*/fuzz_}; \
 		$$f -max_total_time=$(FUZZ_SECONDS) tests/fuzz/corpus/$$name; done
 
+# The kernel the boot tests start in QEMU (test_boot.py): Debian's, unpacked, not installed.
+build/vm/vmlinuz:
+	scripts/fetch-kernel $@
+
 INTEGRATION = $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 integration: build/sexton build/asan/sexton build/static/sexton build/sextonctl build/asan/sextonctl \
-		build/sextonctl-static $(FIX_BIN)
+		build/sextonctl-static $(FIX_BIN) build/vm/vmlinuz
 	SEXTON_BIN=$(CURDIR)/build/sexton SEXTONCTL_BIN=$(CURDIR)/build/sextonctl \
 		SEXTON_FIXTURES=$(CURDIR)/build/fixtures $(INTEGRATION)
 	SEXTON_BIN=$(CURDIR)/build/asan/sexton SEXTONCTL_BIN=$(CURDIR)/build/asan/sextonctl \
@@ -133,7 +137,7 @@ integration: build/sexton build/asan/sexton build/static/sexton build/sextonctl 
 
 check: deps-test
 	$(MAKE) build/sexton build/asan/sexton build/sextonctl build/asan/sextonctl \
-		build/sexton-static build/sextonctl-static build/static/sexton $(FIX_BIN)
+		build/sexton-static build/sextonctl-static build/static/sexton $(FIX_BIN) build/vm/vmlinuz
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
 	$(MAKE) integration
