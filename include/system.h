@@ -50,11 +50,13 @@ const char *sys_action_name(enum sys_action a);
 /* The reboot(2) command of A (SYS_NONE: power off). */
 int sys_reboot_cmd(enum sys_action a);
 
-/* Sync, unmount, reboot(2). Returns only when reboot(2) failed (no
- * CAP_SYS_BOOT, as in most containers): sexton's exit status, 0 after
- * halt and poweroff, 1 after reboot (so a restart-on-failure policy
- * restarts it). */
-int sys_end(struct sysmode *s);
+/* Sync, unmount, reboot(2). The sync and the unmounts run in a child
+ * given TIMEOUT seconds (kill_timeout): one stuck on a file system that no
+ * longer answers is reported (where it waits) and left behind. Returns
+ * only when reboot(2) failed (no CAP_SYS_BOOT, as in most containers):
+ * sexton's exit status, 0 after halt and poweroff, 1 after reboot (so a
+ * restart-on-failure policy restarts it). */
+int sys_end(struct sysmode *s, double timeout);
 
 void sys_free(struct sysmode *s);
 

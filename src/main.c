@@ -122,6 +122,7 @@ serve(struct sexton *sx, const struct options *opts, const char *config_path, st
 static int
 run(const struct options *opts, const char *config_path)
 {
+	double end_timeout = SX_DEFAULT_KILL_TIMEOUT_S;
 	struct sexton sx;
 	struct sysmode sys;
 	struct cfg cfg;
@@ -144,13 +145,14 @@ run(const struct options *opts, const char *config_path)
 	} else {
 		sx.sys = system ? &sys : NULL;
 		rc = serve(&sx, opts, config_path, &cfg);
+		end_timeout = sx.kill_timeout; /* as reloaded */
 		sx_destroy(&sx);
 	}
 	if (!system)
 		return rc < 0 ? 1 : rc;
 	/* PID 1 of a machine never just exits: even a failed start ends in
 	 * the poweroff (or what was asked), with the file systems synced. */
-	rc = sys_end(&sys);
+	rc = sys_end(&sys, end_timeout);
 	sys_free(&sys);
 	return rc;
 }

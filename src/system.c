@@ -2,22 +2,29 @@
 #include "system.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroupfs.h"
 #include "log.h"
+#include "procscan.h"
 #include "signames.h"
 
 /* The inode of the machine's own PID namespace, fixed by the kernel
  * (PROC_PID_INIT_INO in include/linux/proc_ns.h, since Linux 3.8). */
 #define MACHINE_PIDNS "pid:[4026531836]"
 #define POINT_MAX 4096
+#define STACK_SHOWN 6 /* kernel stack frames in the blocked-unmount report */
 /* The kernel starts init with no PATH; busybox init sets this one. */
 #define BOOT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -196,11 +203,23 @@ sys_reboot_cmd(enum sys_action a)
 	return RB_POWER_OFF;
 }
 
+/* What the unmount helper is doing, in memory it shares with PID 1: if it
+ * blocks, PID 1 can say where. */
+struct progress {
+	char step[POINT_MAX + 32];
+};
+
+static void
+step(struct progress *p, const char *what, const char *point)
+{
+	snprintf(p->step, sizeof(p->step), "%s%s%s", what, point ? " " : "", point ? point : "");
+}
+
 /* The machine's end: every mount but / from the last to the first; what
  * is busy (a file still open on it, /dev/console) is made read-only, and
  * / last. Returns how many were unmounted; *RO counts the read-only ones. */
 static size_t
-unmount_all(size_t *ro)
+unmount_all(struct progress *pr, size_t *ro)
 {
 	struct points p = mount_points();
 	size_t i, done = 0;
@@ -209,18 +228,21 @@ unmount_all(size_t *ro)
 	for (i = p.n; i-- > 0;) {
 		if (strcmp(p.v[i], "/") == 0)
 			continue;
+		step(pr, "unmounting", p.v[i]);
 		if (umount2(p.v[i], 0) == 0) {
 			done++;
 			continue;
 		}
 		if (errno == EINVAL) /* gone with a mount below it */
 			continue;
+		step(pr, "making read-only", p.v[i]);
 		if (mount(NULL, p.v[i], NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0)
 			(*ro)++;
 		else
 			log_warn("system: cannot unmount %s or make it read-only: %m", p.v[i]);
 	}
 	points_free(&p);
+	step(pr, "making read-only", "/");
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0)
 		(*ro)++;
 	else
@@ -230,11 +252,12 @@ unmount_all(size_t *ro)
 
 /* A namespace's end: what sys_boot mounted, last first. */
 static size_t
-unmount_own(const struct sysmode *s)
+unmount_own(const struct sysmode *s, struct progress *pr)
 {
 	size_t i, done = 0;
 
 	for (i = s->nmounted; i-- > 0;) {
+		step(pr, "unmounting", s->mounted[i]);
 		if (umount2(s->mounted[i], 0) == 0) {
 			log_debug("system: unmounted %s", s->mounted[i]);
 			done++;
@@ -244,20 +267,105 @@ unmount_own(const struct sysmode *s)
 	return done;
 }
 
-int
-sys_end(struct sysmode *s)
+/* Sync and unmount: in the helper, so that PID 1 is not the one stuck. */
+static void
+sync_and_unmount(const struct sysmode *s, enum sys_action a, struct progress *pr)
 {
-	enum sys_action a = s->action == SYS_NONE ? SYS_POWEROFF : s->action;
 	size_t done, ro = 0;
 
+	step(pr, "syncing", NULL);
 	sync();
 	if (in_machine_pidns())
-		done = unmount_all(&ro);
+		done = unmount_all(pr, &ro);
 	else
-		done = unmount_own(s);
+		done = unmount_own(s, pr);
+	step(pr, "syncing", NULL);
 	sync();
 	log_info("system: %zu file system(s) unmounted, %zu made read-only: %s", done, ro,
 		 sys_action_name(a));
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait up to TIMEOUT for PID (SIGCHLD blocked). True once it is reaped. */
+static bool
+reap_within(pid_t pid, double timeout)
+{
+	double deadline = now_s() + timeout, left;
+	sigset_t chld;
+	struct timespec ts;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if ((left = deadline - now_s()) <= 0)
+			return false;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		sigtimedwait(&chld, NULL, &ts);
+	}
+	return true;
+}
+
+/* The helper did not finish: where it waits, from /proc (stat, wchan and
+ * the kernel stack: nothing that could block us in turn). */
+static void
+explain_blocked(pid_t pid, const struct progress *pr, double timeout)
+{
+	char path[48], text[1024], wchan[PROC_WCHAN_MAX] = "?", frames[STACK_SHOWN][PROC_WCHAN_MAX];
+	char stack[STACK_SHOWN * (PROC_WCHAN_MAX + 3)] = "";
+	struct proc_stat st = { .state = '?' };
+	size_t i, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (procscan_read(AT_FDCWD, path, text, sizeof(text)) > 0)
+		procscan_parse_stat(text, &st);
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	procscan_read(AT_FDCWD, path, wchan, sizeof(wchan));
+	n = procscan_stack(pid, pid, frames, STACK_SHOWN);
+	for (i = 0; i < n; i++)
+		snprintf(stack + strlen(stack), sizeof(stack) - strlen(stack), "%s%s", i ? " < " : "",
+			 frames[i]);
+	log_error("system: still %s after %g s: the helper (pid %d) is %c in %s: a file system "
+		  "that does not answer (a server gone, a FUSE daemon stopped, a failing disk); "
+		  "going on without it",
+		  pr->step, timeout, (int)pid, st.state, wchan);
+	if (n)
+		log_error("system:   stack: %s", stack);
+}
+
+int
+sys_end(struct sysmode *s, double timeout)
+{
+	enum sys_action a = s->action == SYS_NONE ? SYS_POWEROFF : s->action;
+	struct progress *pr = mmap(NULL, sizeof(*pr), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct progress local;
+	sigset_t chld;
+	pid_t pid = -1;
+
+	/* A sync or an unmount can wait for ever on a file system that no
+	 * longer answers; the machine must still go down. So they run in a
+	 * child, which PID 1 gives TIMEOUT (kill_timeout). */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if (pr != MAP_FAILED && (pid = fork()) == 0) {
+		sync_and_unmount(s, a, pr);
+		_exit(0);
+	}
+	if (pid < 0) {
+		log_warn("system: cannot start the unmount helper: %m; unmounting here");
+		sync_and_unmount(s, a, pr != MAP_FAILED ? pr : &local);
+	} else if (!reap_within(pid, timeout))
+		explain_blocked(pid, pr, timeout);
 	reboot(sys_reboot_cmd(a));
 	log_error("system: cannot %s: %m; exiting instead", sys_action_name(a));
 	return a == SYS_REBOOT ? 1 : 0;

@@ -237,3 +237,40 @@ def test_without_cap_sys_boot_sexton_exits_instead(daemon, how, status):
     assert r.returncode == 0, r.stderr
     assert d.wait(10) == status, d.log()
     assert f"sexton: system: cannot {how}: Operation not permitted; exiting instead" in d.log()
+
+
+def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, tmp_path):
+    """A file system that stops answering (a FUSE server stopped, as an NFS
+    server gone away) under a mount of sexton's: unmounting it waits in the
+    kernel for ever. The helper that unmounts gets kill_timeout; then
+    sexton says what it was doing and where it waits, and reboots anyway."""
+    from conftest import FIXTURES
+
+    stalled, pidfile = tmp_path / "stalled", tmp_path / "stallfs.pid"
+    stalled.mkdir()
+    stallfs = f"{FIXTURES / 'stallfs'} {stalled} {pidfile}"
+    wrap = ["unshare", "--mount", "--propagation", "private", "--uts", "sh", "-c",
+            f'mount -t tmpfs -o mode=0755 sexton-test-run /run && {stallfs} && exec "$@"', "sh",
+            *UNSHARE]
+    d = daemon(system_conf(system=f"mounts = tmpfs:{stalled}/sub:tmpfs", services=sleeper())
+               .replace("kill_timeout = 1", "kill_timeout = 1.5"), wrap=wrap)
+    server = None
+    try:
+        d.wait_log(r"system mode: 1 file system\(s\) mounted, 0 already, 0 failed")
+        d.wait_log(r"service web: started")
+        server = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(),
+                              what="stallfs's pid"))
+        os.kill(server, signal.SIGSTOP)
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        assert d.wait(10) == REBOOTED, d.log()
+        assert time.monotonic() - t0 < 1.5 + 1.5, d.log()  # kill_timeout, and no hang
+        m = re.search(rf"^sexton: system: still unmounting {stalled}/sub after 1.5 s: the helper "
+                      r"\(pid \d+\) is [SD] in (\S+): a file system that does not answer",
+                      d.log(), re.M)
+        assert m, d.log()
+        assert m.group(1) == "request_wait_answer"  # FUSE waiting for its server
+        assert "stack: request_wait_answer < " in d.log()
+    finally:
+        if server:
+            os.kill(server, signal.SIGKILL)
