@@ -4,6 +4,7 @@
 #   make check    every test: cmocka units (ASan+UBSan), fuzz corpus replay,
 #                 pytest integration against build/sexton and the ASan build
 #   make run      the demo, with sexton as PID 1 of a new PID namespace
+#   make run-machine  sexton as the init of a small machine in QEMU
 #   make static   build/sexton-static for FROM scratch images
 #   make bench    benchmarks against tini, dumb-init, catatonit (bench/)
 #   make fuzz     run every fuzz target for FUZZ_SECONDS each
@@ -35,7 +36,7 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*
 BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(filter-out bench/usertime.c,$(wildcard bench/*.c))) \
 	build/bench/usertime.so
 
-.PHONY: all deps deps-test asan check unit fuzz-replay integration run static bench fuzz clean
+.PHONY: all deps deps-test asan check unit fuzz-replay integration run run-machine static bench fuzz clean
 .DELETE_ON_ERROR:
 
 all: deps build/sexton build/sextonctl
@@ -144,6 +145,10 @@ check: deps-test
 
 run: all $(FIX_BIN)
 	unshare --pid --fork --mount-proc build/sexton -v -c conf/demo.conf
+
+# sexton as the init of a small machine in QEMU, on this terminal (conf/machine.conf).
+run-machine: deps-test build/sexton-static build/sextonctl-static build/vm/vmlinuz
+	scripts/run-machine
 
 # Fully static and stripped. sexton links musl (musl-tools): a third of
 # glibc's size and RSS. Debian's libev.a and libinih.a were compiled for

@@ -67,7 +67,8 @@ def initramfs(tmp_path, conf):
     shutil.copy(SEXTON, root / "sbin/sexton")
     shutil.copy(SEXTONCTL, root / "sbin/sextonctl")
     shutil.copy(BUSYBOX, root / "bin/busybox")
-    for applet in ("sh", "sleep", "hostname", "grep", "reboot", "poweroff", "halt"):
+    for applet in ("sh", "sleep", "hostname", "grep", "reboot", "poweroff", "halt", "getty",
+                   "syslogd", "ps"):
         (root / "bin" / applet).symlink_to("busybox")
     for lib in set(libraries(SEXTON) + libraries(SEXTONCTL)):
         dest = root / lib.lstrip("/")
@@ -96,9 +97,13 @@ class Machine:
                 "-append", "console=ttyS0 rdinit=/sbin/sexton panic=-1 quiet",
                 "-monitor", f"unix:{self.monitor},server,nowait"]
         self.started = time.monotonic()
-        with open(self.console_path, "wb") as out:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+        with open(self.console_path, "wb") as out:  # stdin: the serial line's input
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out,
                                          stderr=subprocess.STDOUT)
+
+    def type(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
 
     def console(self):
         """The serial console's text, without the firmware's terminal escapes."""
@@ -143,8 +148,8 @@ class Machine:
 def machine(tmp_path):
     machines = []
 
-    def boot(cad="reboot", last=""):
-        m = Machine(tmp_path, CONF.format(cad=cad, last=last))
+    def boot(cad="reboot", last="", conf=None):
+        m = Machine(tmp_path, conf or CONF.format(cad=cad, last=last))
         machines.append(m)
         return m
 
@@ -206,3 +211,23 @@ def test_ctrl_alt_del_reaches_sexton_not_the_kernel(machine):
     assert m.wait() == 0
     boots_and_stops(m, "SIGINT", "poweroff")
     assert POWER_DOWN in m.console() and RESTART not in m.console()
+
+
+def test_the_demo_machine_gives_a_shell_on_its_console(machine):
+    """conf/machine.conf, what `make run-machine` boots: a boot task, a
+    daemon and a getty whose shell answers on the serial line; sextonctl
+    from that shell, then busybox's poweroff typed there."""
+    m = machine(conf=(ROOT / "conf" / "machine.conf").read_text())
+    m.wait_console("Welcome to sexton-vm, PID 1 is sexton.")
+    m.wait_console("/ # ")
+    m.type("sextonctl status")
+    m.wait_console("getty    running")
+    assert re.search(r"^syslogd +running +\d+ ", m.console(), re.M), m.console()
+    assert re.search(r"^motd +done ", m.console(), re.M), m.console()
+    m.type("poweroff")
+    assert m.wait() == 0
+    log = "\n".join(m.sexton_lines())
+    assert "sexton: SIGUSR2: stopping everything, then poweroff" in log
+    assert "SIGKILL" not in log  # the shell left on the getty's SIGHUP, as on a hangup
+    assert "sexton: system: 5 file system(s) unmounted, 1 made read-only: poweroff" in log
+    assert POWER_DOWN in m.console()
