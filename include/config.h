@@ -105,7 +105,12 @@ struct cfg_service {
 };
 
 struct cfg_mount {
-	char *source, *target, *fstype; /* from "source:target:fstype"; target absolute */
+	/* From "SOURCE:TARGET:FSTYPE[:OPTIONS]"; TARGET absolute, without a
+	 * trailing '/'. OPTIONS as mount -o takes them: the flag words (ro,
+	 * nosuid, nodev, noexec, noatime, ...) become FLAGS, the rest (size=,
+	 * mode=, gid=, ...) DATA for the file system, NULL when none. */
+	char *source, *target, *fstype, *data;
+	unsigned long flags;
 };
 
 enum cfg_cad { CAD_REBOOT, CAD_POWEROFF, CAD_IGNORE };

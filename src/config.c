@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1387,25 +1388,80 @@ sys_hostname(struct ctx *c, struct target *t, const struct rkv *kv)
 	get_string(c, kv->value, &t->cfg->system.hostname);
 }
 
-/* "source:target:fstype" */
+/* mount -o's flag words; the others go to the file system as data. */
+static const struct {
+	const char *word;
+	unsigned long set, clear;
+} mount_flag_words[] = {
+	{ "ro", MS_RDONLY, 0 },	       { "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 },    { "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },      { "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },    { "exec", 0, MS_NOEXEC },
+	{ "noatime", MS_NOATIME, 0 },  { "atime", 0, MS_NOATIME },
+	{ "nodiratime", MS_NODIRATIME, 0 }, { "relatime", MS_RELATIME, 0 },
+	{ "strictatime", MS_STRICTATIME, 0 }, { "sync", MS_SYNCHRONOUS, 0 },
+	{ "async", 0, MS_SYNCHRONOUS }, { "dirsync", MS_DIRSYNC, 0 },
+	{ "defaults", 0, 0 },
+};
+
+/* OPTS ("nosuid,mode=0755,size=1m") into M's flags and data. */
+static bool
+parse_mount_options(const char *opts, struct cfg_mount *m)
+{
+	size_t n = strlen(opts), len, i, used = 0;
+	const char *w, *end;
+
+	if (!(m->data = malloc(n + 1)))
+		return false;
+	for (w = opts; *w; w = *end ? end + 1 : end) {
+		end = strchr(w, ',');
+		end = end ? end : w + strlen(w);
+		len = (size_t)(end - w);
+		for (i = 0; i < sizeof(mount_flag_words) / sizeof(mount_flag_words[0]); i++)
+			if (strlen(mount_flag_words[i].word) == len &&
+			    strncmp(w, mount_flag_words[i].word, len) == 0)
+				break;
+		if (i < sizeof(mount_flag_words) / sizeof(mount_flag_words[0])) {
+			m->flags = (m->flags | mount_flag_words[i].set) & ~mount_flag_words[i].clear;
+		} else if (len) {
+			if (used)
+				m->data[used++] = ',';
+			memcpy(m->data + used, w, len);
+			used += len;
+		}
+	}
+	m->data[used] = '\0';
+	if (!used) {
+		free(m->data);
+		m->data = NULL;
+	}
+	return true;
+}
+
+/* "source:target:fstype[:options]"; the options may hold ':' themselves
+ * (an SELinux context=). */
 static bool
 parse_mount(struct ctx *c, const struct rkv *kv, const char *word, struct cfg_mount *m)
 {
 	const char *a = strchr(word, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+	const char *t = b ? strchr(b + 1, ':') : NULL;
+	size_t tlen;
 	char buf[SHOW_MAX + 4];
 
-	if (!a || !b || strchr(b + 1, ':') || a == word || b[1] == '\0') {
-		kv_err(c, kv, "'%s' is not SOURCE:TARGET:FSTYPE", show(buf, word));
+	if (!a || !b || a == word || b[1] == '\0' || b[1] == ':') {
+		kv_err(c, kv, "'%s' is not SOURCE:TARGET:FSTYPE[:OPTIONS]", show(buf, word));
 		return false;
 	}
 	if (a[1] != '/') {
 		kv_err(c, kv, "target of '%s' is not an absolute path", show(buf, word));
 		return false;
 	}
+	for (tlen = (size_t)(b - a - 1); tlen > 1 && a[tlen] == '/'; tlen--)
+		; /* "/proc/" is "/proc", as the kernel's mountinfo writes it */
 	m->source = strndup(word, (size_t)(a - word));
-	m->target = strndup(a + 1, (size_t)(b - a - 1));
-	m->fstype = strdup(b + 1);
-	if (!m->source || !m->target || !m->fstype) {
+	m->target = strndup(a + 1, tlen);
+	m->fstype = t ? strndup(b + 1, (size_t)(t - b - 1)) : strdup(b + 1);
+	if (!m->source || !m->target || !m->fstype || (t && !parse_mount_options(t + 1, m))) {
 		c->oom = true;
 		return false;
 	}
@@ -1421,6 +1477,7 @@ free_mounts(struct cfg_mount *m, size_t n)
 		free(m[i].source);
 		free(m[i].target);
 		free(m[i].fstype);
+		free(m[i].data);
 	}
 	free(m);
 }

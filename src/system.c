@@ -113,7 +113,7 @@ set_hostname(const char *name)
 
 enum mounted { MOUNTED, WAS_MOUNTED, NOT_MOUNTED };
 
-/* One `mounts` entry. Already mounted there (by an initramfs, or
+/* One `mounts` entry, with its flags and file-system options. Already mounted there (by an initramfs, or
  * unshare --mount-proc): left alone, and not unmounted at the end. */
 static enum mounted
 mount_one(const struct cfg_mount *m)
@@ -124,7 +124,7 @@ mount_one(const struct cfg_mount *m)
 	}
 	if (mkdir(m->target, 0755) < 0 && errno != EEXIST)
 		log_debug("system: cannot create %s: %m", m->target);
-	if (mount(m->source, m->target, m->fstype, 0, NULL) < 0) {
+	if (mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) {
 		log_warn("system: cannot mount %s (%s) on %s: %m", m->source, m->fstype, m->target);
 		return NOT_MOUNTED;
 	}

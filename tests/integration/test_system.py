@@ -43,26 +43,34 @@ def start(daemon, conf, **kw):
 
 
 def test_boot_sets_the_hostname_and_mounts(daemon, tmp_path):
-    mnt, seen = tmp_path / "mnt", tmp_path / "seen"
+    mnt, opt, seen = tmp_path / "mnt", tmp_path / "opt", tmp_path / "seen"
     probe = write_script(tmp_path, "probe",
-                         f"{{ hostname; grep -c ' {mnt} ' /proc/self/mountinfo; }} > {seen}.tmp\n"
+                         f"{{ hostname; grep -c ' {mnt} ' /proc/self/mountinfo\n"
+                         f"grep ' {opt} ' /proc/self/mountinfo; }} > {seen}.tmp\n"
                          f"mv {seen}.tmp {seen}\nexec sleep 100")
     host = socket.gethostname()
     d = start(daemon, system_conf(
-        system=f"hostname = sexton-board\nmounts = proc:/proc:proc tmpfs:{mnt}:tmpfs",
+        system=f"hostname = sexton-board\nmounts = proc:/proc:proc tmpfs:{mnt}:tmpfs\n"
+               f"  tmpfs:{opt}/:tmpfs:ro,nosuid,mode=0700,size=1m",
         services=f"[service:probe]\ncommand = {probe}\n"), args=["-v"])
     wait_for(seen.exists, what="the probe's findings")
-    assert seen.read_text().split() == ["sexton-board", "1"]
+    host_name, count, line = seen.read_text().splitlines()
+    assert (host_name, count) == ("sexton-board", "1")
+    # mount -o's words: the flags as flags, the rest for tmpfs
+    fields = line.split()
+    assert fields[5].split(",")[:2] == ["ro", "nosuid"], line
+    assert {"size=1024k", "mode=700"} <= set(fields[-1].split(",")), line
     # /proc was mounted already (unshare --mount-proc): left alone
-    assert "system mode: 1 file system(s) mounted, 1 already, 0 failed; hostname sexton-board" \
+    assert "system mode: 2 file system(s) mounted, 1 already, 0 failed; hostname sexton-board" \
         in d.log()
     assert mnt.is_dir()  # created for the mount
     assert socket.gethostname() == host
     d.signal(signal.SIGTERM)
     assert d.wait(10) == REBOOTED, d.log()
     log = d.log()
-    assert f"system: unmounted {mnt}" in log  # its own mount, and only that
-    assert "system: 1 file system(s) unmounted, 0 made read-only: reboot" in log
+    assert f"system: unmounted {mnt}" in log  # its own mounts, and only those
+    assert f"system: unmounted {opt}" in log
+    assert "system: 2 file system(s) unmounted, 0 made read-only: reboot" in log
 
 
 def test_services_get_a_path_when_the_kernel_gave_none(daemon, tmp_path):

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -434,7 +435,40 @@ test_every_key(void **state)
 	assert_string_equal(cfg.system.mounts[1].source, "tmpfs");
 	assert_string_equal(cfg.system.mounts[1].target, "/run");
 	assert_string_equal(cfg.system.mounts[1].fstype, "tmpfs");
+	assert_null(cfg.system.mounts[1].data);
+	assert_true(cfg.system.mounts[1].flags == 0);
 	assert_int_equal(cfg.system.ctrl_alt_del, CAD_POWEROFF);
+	cfg_free(&cfg);
+}
+
+/* mount -o's words: flags to the flags, the rest to the file system. */
+static void
+test_mount_options(void **state)
+{
+	const struct cfg_mount *m;
+	struct cfg cfg;
+
+	(void)state;
+	parse_ok("[system]\nmounts = tmpfs:/run/:tmpfs:nosuid,nodev,mode=0755,,size=1m "
+		 "devpts:/dev/pts:devpts:gid=5,mode=620,noexec,exec "
+		 "x:/mnt/c:ext4:ro,context=system_u:object_r:tmp_t:s0 proc:/:proc:defaults\n",
+		 &cfg);
+	assert_int_equal(cfg.system.nmounts, 4);
+	m = &cfg.system.mounts[0];
+	assert_string_equal(m->target, "/run"); /* as mountinfo writes it */
+	assert_string_equal(m->fstype, "tmpfs");
+	assert_true(m->flags == (MS_NOSUID | MS_NODEV));
+	assert_string_equal(m->data, "mode=0755,size=1m");
+	m = &cfg.system.mounts[1];
+	assert_true(m->flags == 0); /* exec undoes noexec */
+	assert_string_equal(m->data, "gid=5,mode=620");
+	m = &cfg.system.mounts[2];
+	assert_true(m->flags == MS_RDONLY);
+	assert_string_equal(m->data, "context=system_u:object_r:tmp_t:s0"); /* ':' in an option */
+	m = &cfg.system.mounts[3];
+	assert_string_equal(m->target, "/");
+	assert_null(m->data);
+	assert_true(m->flags == 0);
 	cfg_free(&cfg);
 }
 
@@ -1168,12 +1202,13 @@ test_error_system(void **state)
 {
 	(void)state;
 	EXPECT_ERRORS("[system]\nhostname = my board\nmounts = proc:/proc:proc proc sys:sys:sysfs "
-		      "a:/b:c:d\n",
+		      "a:/b::d :/b:c\n",
 		      "t.conf:2: hostname: invalid value 'my board' (expected letters, digits, '-' "
 		      "and '.', at most 64 characters)",
-		      "t.conf:3: mounts: 'proc' is not SOURCE:TARGET:FSTYPE",
+		      "t.conf:3: mounts: 'proc' is not SOURCE:TARGET:FSTYPE[:OPTIONS]",
 		      "t.conf:3: mounts: target of 'sys:sys:sysfs' is not an absolute path",
-		      "t.conf:3: mounts: 'a:/b:c:d' is not SOURCE:TARGET:FSTYPE");
+		      "t.conf:3: mounts: 'a:/b::d' is not SOURCE:TARGET:FSTYPE[:OPTIONS]",
+		      "t.conf:3: mounts: ':/b:c' is not SOURCE:TARGET:FSTYPE[:OPTIONS]");
 }
 
 static void
@@ -1506,6 +1541,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_mount_options),
 		cmocka_unit_test(test_sexton_after_services),
 		cmocka_unit_test(test_value_forms),
 		cmocka_unit_test(test_empty_value_is_default),
