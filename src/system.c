@@ -102,13 +102,13 @@ in_machine_pidns(void)
 	return strcmp(link, MACHINE_PIDNS) == 0;
 }
 
-static void
+static bool
 set_hostname(const char *name)
 {
-	if (sethostname(name, strlen(name)) < 0)
-		log_warn("system: cannot set the hostname to %s: %m", name);
-	else
-		log_debug("system: hostname %s", name);
+	if (sethostname(name, strlen(name)) == 0)
+		return true;
+	log_warn("system: cannot set the hostname to %s: %m", name);
+	return false;
 }
 
 enum mounted { MOUNTED, WAS_MOUNTED, NOT_MOUNTED };
@@ -137,6 +137,7 @@ sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 {
 	struct points own = { NULL, 0 };
 	size_t i, n[3] = { 0, 0, 0 };
+	bool named = false;
 	enum mounted m;
 
 	memset(s, 0, sizeof(*s));
@@ -144,7 +145,7 @@ sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 	if (!getenv("PATH") && setenv("PATH", BOOT_PATH, 0) < 0) /* for the services' scripts */
 		log_warn("system: cannot set PATH: %m");
 	if (cfg->hostname)
-		set_hostname(cfg->hostname);
+		named = set_hostname(cfg->hostname);
 	for (i = 0; i < cfg->nmounts; i++) {
 		n[m = mount_one(&cfg->mounts[i])]++;
 		if (m == MOUNTED && !points_add(&own, cfg->mounts[i].target))
@@ -159,8 +160,8 @@ sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 	if (reboot(RB_DISABLE_CAD) < 0)
 		log_debug("system: ctrl-alt-del stays the kernel's: %m");
 	log_info("system mode: %zu file system(s) mounted, %zu already, %zu failed%s%s",
-		 n[MOUNTED], n[WAS_MOUNTED], n[NOT_MOUNTED], cfg->hostname ? "; hostname " : "",
-		 cfg->hostname ? cfg->hostname : "");
+		 n[MOUNTED], n[WAS_MOUNTED], n[NOT_MOUNTED], named ? "; hostname " : "",
+		 named ? cfg->hostname : "");
 }
 
 enum sys_action

@@ -284,3 +284,19 @@ def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, 
     finally:
         if server:
             os.kill(server, signal.SIGKILL)
+
+
+def test_what_boot_cannot_do_is_a_warning_and_boot_goes_on(daemon, tmp_path):
+    """Without CAP_SYS_ADMIN neither the hostname nor a mount can be set:
+    two warnings, a summary that claims neither, and the services run."""
+    no_admin = ["setpriv", "--bounding-set", "-sys_admin"]
+    d = daemon(system_conf(system=f"hostname = not-set\nmounts = tmpfs:{tmp_path}/m:tmpfs",
+                           services=sleeper()),
+               wrap=[*SYSTEM_PID1, *no_admin])
+    d.wait_log(r"service web: started")
+    log = d.log()
+    assert "warning: system: cannot set the hostname to not-set: Operation not permitted" in log
+    assert re.search(rf"warning: system: cannot mount tmpfs \(tmpfs\) on {tmp_path}/m: ", log)
+    assert "system mode: 0 file system(s) mounted, 0 already, 1 failed\n" in log
+    d.signal(signal.SIGUSR2)
+    assert d.wait(10) == HALTED
