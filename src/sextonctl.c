@@ -464,7 +464,7 @@ static const struct command commands[] = {
 	  "Return once NAME is ready; exit 1 when S seconds pass first.", parse_wait, show_wait,
 	  NULL },
 	{ "shutdown", "", "stop everything, then sexton exits",
-	  "Stop everything in order, then sexton exits.", parse_none, show_done, "shutting down" },
+	  "Stop everything in order, then sexton exits (in system mode: powers off).", parse_none, show_done, "shutting down" },
 	{ "poweroff", "", "stop everything and power off",
 	  "Stop everything and power off (system mode only).", parse_none, show_done,
 	  "powering off" },
