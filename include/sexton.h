@@ -124,7 +124,8 @@ int sx_open_control(struct sexton *sx, const struct cfg *cfg);
  * with every error in ERRS (nothing changed). */
 int sx_reload(struct sexton *sx, struct cfg_errors *errs);
 
-/* Begin the orderly stop (as SIGTERM in supervisor mode). */
+/* Begin the orderly stop (as SIGTERM in supervisor mode; in system mode
+ * it ends in a poweroff). */
 void sx_shutdown(struct sexton *sx, const char *why);
 
 /* System mode: begin the orderly stop that ends in ACTION (the first one

@@ -518,21 +518,26 @@ cmd_reload(struct sexton *sx, struct ctl_client *cl)
 	send_json(cl, &j, true);
 }
 
+/* {"KEY":true}: the answer of a command that ends sexton, sent before the
+ * stop begins. */
 static void
-cmd_shutdown(struct sexton *sx, struct ctl_client *cl)
+answer_stopping(struct ctl_client *cl, const char *key)
 {
 	struct json j;
 
 	json_init(&j);
 	json_obj_begin(&j);
-	json_key(&j, "shutdown");
+	json_key(&j, key);
 	json_bool(&j, true);
 	json_obj_end(&j);
 	send_json(cl, &j, true);
-	if (sx->sys) /* PID 1 of a machine does not just exit */
-		sx_system_action(sx, SYS_POWEROFF, "sextonctl shutdown");
-	else
-		sx_shutdown(sx, "sextonctl shutdown");
+}
+
+static void
+cmd_shutdown(struct sexton *sx, struct ctl_client *cl)
+{
+	answer_stopping(cl, "shutdown");
+	sx_shutdown(sx, "sextonctl shutdown");
 }
 
 /* ---- ps, doctor, metrics, check ------------------------------------------------ */
@@ -878,7 +883,7 @@ cmd_doctor_done(struct sexton *sx, const struct diag_report *r)
 		ctl_each_parked(&sx->ctl, answer_parked, &a);
 }
 
-/* poweroff, reboot, halt: answered before the stop begins, as shutdown. */
+/* poweroff, reboot, halt. */
 static void
 cmd_system(struct sexton *sx, struct ctl_client *cl)
 {
@@ -886,7 +891,6 @@ cmd_system(struct sexton *sx, struct ctl_client *cl)
 			    : cl->req.cmd == CTL_HALT ? SYS_HALT
 						      : SYS_POWEROFF;
 	char why[32];
-	struct json j;
 
 	if (!sx->sys) {
 		ctl_error(cl, 1, "%s: only in system mode (a [system] section in the configuration, "
@@ -894,12 +898,7 @@ cmd_system(struct sexton *sx, struct ctl_client *cl)
 			  ctl_name(cl->req.cmd));
 		return;
 	}
-	json_init(&j);
-	json_obj_begin(&j);
-	json_key(&j, sys_action_name(a));
-	json_bool(&j, true);
-	json_obj_end(&j);
-	send_json(cl, &j, true);
+	answer_stopping(cl, sys_action_name(a));
 	snprintf(why, sizeof(why), "sextonctl %s", sys_action_name(a));
 	sx_system_action(sx, a, why);
 }

@@ -2,6 +2,7 @@
 #include "diag.h"
 
 #include "cgroupfs.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -604,15 +605,6 @@ diag_report_free(struct diag_report *r)
 
 /* ---- the whole system, for sextonctl doctor --all ---------------------------------- */
 
-static double
-monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 diag_run_all(struct diag_report *r)
 {
@@ -624,7 +616,7 @@ diag_run_all(struct diag_report *r)
 
 	if (rc < 0)
 		return rc;
-	prm.now = monotonic();
+	prm.now = mono_now();
 	rc = diag_history_update(&hist, &snap, prm.now);
 	/* Only what is in D or Z is sampled again; a healthy system answers
 	 * after one scan. */
@@ -632,7 +624,7 @@ diag_run_all(struct diag_report *r)
 		nanosleep(&pause, NULL);
 		procscan_resample(&snap);
 	}
-	prm.now = monotonic();
+	prm.now = mono_now();
 	if (rc == 0)
 		rc = diag_classify(&snap, &hist, &prm, r);
 	if (rc == 0) {

@@ -3,16 +3,8 @@
 
 #include <errno.h>
 #include <sys/wait.h>
-#include <time.h>
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "monotime.h"
 
 size_t
 reap_pid(pid_t pid, reap_fn *on_exit, void *ctx)

@@ -470,6 +470,10 @@ on_critical(struct supervisor *sup, struct service *svc)
 void
 sx_shutdown(struct sexton *sx, const char *why)
 {
+	if (sx->sys) { /* PID 1 of a machine does not just exit */
+		sx_system_action(sx, SYS_POWEROFF, why);
+		return;
+	}
 	if (sx->phase == SX_RUNNING)
 		log_info("%s: stopping", why);
 	begin_shutdown(sx);

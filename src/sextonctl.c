@@ -29,6 +29,7 @@
 #include "diagfmt.h"
 #include "sextonctl_render.h"
 #include "signames.h"
+#include "monotime.h"
 
 #ifndef SEXTON_VERSION
 #define SEXTON_VERSION "0.1.0"
@@ -682,15 +683,6 @@ parse_args(struct ctl *ctl, int argc, char **argv)
 
 /* ---- talking to the daemon ------------------------------------------------- */
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait for EVENTS on the connection until its deadline: 0, -ETIMEDOUT or -errno. */
 static int
 conn_poll(const struct conn *c, short events)
@@ -702,7 +694,7 @@ conn_poll(const struct conn *c, short events)
 	for (;;) {
 		ms = -1;
 		if (c->deadline > 0) {
-			left = c->deadline - now();
+			left = c->deadline - mono_now();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			ms = left > 86400 ? 86400 * 1000 : (int)(left * 1000) + 1;
@@ -726,7 +718,7 @@ conn_open(struct conn *c, const char *path, double timeout_s)
 	int e;
 
 	memset(c, 0, sizeof(*c));
-	c->deadline = timeout_s > 0 ? now() + timeout_s : 0;
+	c->deadline = timeout_s > 0 ? mono_now() + timeout_s : 0;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "procscan.h"
 #include "signames.h"
+#include "monotime.h"
 
 /* The inode of the machine's own PID namespace, fixed by the kernel
  * (PROC_PID_INIT_INO in include/linux/proc_ns.h, since Linux 3.8). */
@@ -286,27 +287,18 @@ sync_and_unmount(const struct sysmode *s, enum sys_action a, struct progress *pr
 		 sys_action_name(a));
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait up to TIMEOUT for PID (SIGCHLD blocked). True once it is reaped. */
 static bool
 reap_within(pid_t pid, double timeout)
 {
-	double deadline = now_s() + timeout, left;
+	double deadline = mono_now() + timeout, left;
 	sigset_t chld;
 	struct timespec ts;
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	while (waitpid(pid, NULL, WNOHANG) == 0) {
-		if ((left = deadline - now_s()) <= 0)
+		if ((left = deadline - mono_now()) <= 0)
 			return false;
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
