@@ -20,6 +20,11 @@ BASEFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -DSEXTON_VERSION='"$(VERSI
 OPTFLAGS  ?= -O2 -g
 SANFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS      := -lev -linih -lm
+# build/sexton takes libev and libinih from their archives: it then needs
+# only the C library at run time (copy it into any glibc image), and starts
+# about 0.05 ms sooner without two shared objects to map (README,
+# "Dependencies"). The ASan builds and the tests keep the shared ones.
+DAEMON_LIBS := -Wl,-Bstatic -lev -linih -Wl,-Bdynamic -lm
 
 # sextonctl's own sources (src/sextonctl*.c) link jansson; the daemon never does.
 CTL_SRC   := $(wildcard src/sextonctl*.c)
@@ -58,7 +63,7 @@ build/asan/obj/%.o: src/%.c | deps
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
 
 build/sexton: build/obj/main.o $(LIB_OBJ)
-	$(CC) $(OPTFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
 build/asan/sexton: build/asan/obj/main.o $(ASAN_OBJ)
 	$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)

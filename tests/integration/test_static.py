@@ -1,9 +1,12 @@
 """`make static`: the binary runs in an empty root file system (FROM scratch):
-no dynamic loader, no libc files, no NSS."""
+no dynamic loader, no libc files, no NSS. And `make`'s build/sexton needs
+nothing but the C library: it can be copied into any glibc image."""
 import os
 import pathlib
 import shutil
 import subprocess
+
+import pytest
 
 from conftest import ROOT
 
@@ -60,3 +63,23 @@ def test_static_binary_size_guard():
     jump past 400 kB means it was linked with glibc again (its static floor
     alone is 683 kB) or a heavy piece of the C library came in."""
     assert STATIC.stat().st_size <= 400 * 1024
+
+
+def test_dynamic_build_needs_only_the_c_library(tmp_path):
+    """build/sexton links libev and libinih from their archives (README,
+    "Dependencies"): in a root holding only glibc's loader and libc.so.6 it
+    runs, as PID 1, and passes its main command's status through."""
+    binary = ROOT / "build" / "sexton"
+    libs = ["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"]
+    if not all(os.path.exists(p) for p in libs):
+        pytest.skip("not an x86-64 glibc machine")
+    root = tmp_path / "root"
+    for lib in libs:
+        (root / lib[1:]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(lib, root / lib[1:])
+    shutil.copy(binary, root / "sexton")
+    p = subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "--root", str(root),
+                        "/sexton", "--", "/sexton", "--version"],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("sexton "), p.stdout
