@@ -120,6 +120,7 @@ struct cfg_system {
 	char *hostname; /* NULL = leave it */
 	struct cfg_mount *mounts;
 	size_t nmounts;
+	double mount_timeout; /* seconds a mount may take at boot; 0 = no limit */
 	enum cfg_cad ctrl_alt_del;
 };
 

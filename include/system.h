@@ -31,13 +31,17 @@ enum sys_action { SYS_NONE, SYS_HALT, SYS_POWEROFF, SYS_REBOOT };
 struct sysmode {
 	enum cfg_cad ctrl_alt_del;
 	enum sys_action action; /* what the end does; SYS_NONE until asked */
-	char **mounted;		/* the targets sys_boot mounted, in order */
-	size_t nmounted;
+	char **targets;		/* every `mounts` target, in order (NULL: out of memory) */
+	size_t ntargets;
+	struct boot_page *boot; /* how each ended, shared with the mount helpers */
 };
 
 /* Hostname, mounts, ctrl-alt-del. Never fails: what cannot be done is
  * logged and boot goes on (a board with a typo in `mounts` must still
- * come up far enough to be fixed). */
+ * come up far enough to be fixed). The mounts run in a helper process,
+ * each given mount_timeout: one that waits longer (a server that does not
+ * answer) is reported, where it waits, and boot goes on with the next;
+ * should it end later, it counts as mounted for the end. */
 void sys_boot(struct sysmode *s, const struct cfg_system *cfg);
 
 /* The action signal SIG asks for in system mode (CAD: the ctrl_alt_del

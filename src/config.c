@@ -1512,6 +1512,12 @@ sys_mounts(struct ctx *c, struct target *t, const struct rkv *kv)
 }
 
 static void
+sys_mount_timeout(struct ctx *c, struct target *t, const struct rkv *kv)
+{
+	get_duration(c, kv, &t->cfg->system.mount_timeout);
+}
+
+static void
 sys_ctrl_alt_del(struct ctx *c, struct target *t, const struct rkv *kv)
 {
 	static const char *const names[] = { "reboot", "poweroff", "ignore", NULL };
@@ -1811,6 +1817,7 @@ static const struct key_def sexton_defs[] = {
 static const struct key_def system_defs[] = {
 	{ "hostname", sys_hostname },
 	{ "mounts", sys_mounts },
+	{ "mount_timeout", sys_mount_timeout },
 	{ "ctrl_alt_del", sys_ctrl_alt_del },
 	{ NULL, NULL },
 };
@@ -2144,6 +2151,7 @@ cfg_defaults(struct cfg *cfg)
 	cfg->kill_timeout = 5;
 	cfg->watch_interval = 0;
 	cfg->hung_threshold = 30;
+	cfg->system.mount_timeout = 30;
 	cfg->system.ctrl_alt_del = CAD_REBOOT;
 }
 

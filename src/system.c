@@ -3,12 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -112,7 +115,29 @@ set_hostname(const char *name)
 	return false;
 }
 
-enum mounted { MOUNTED, WAS_MOUNTED, NOT_MOUNTED };
+/* What a helper (mounting, unmounting) is doing, in memory it shares with
+ * PID 1: if it blocks, PID 1 can say where. */
+struct progress {
+	char step[POINT_MAX + 32];
+};
+
+static void
+step(struct progress *p, const char *what, const char *point)
+{
+	snprintf(p->step, sizeof(p->step), "%s%s%s", what, point ? " " : "", point ? point : "");
+}
+
+enum mounted { MOUNTED, WAS_MOUNTED, NOT_MOUNTED, GIVEN_UP };
+
+/* Shared by PID 1 and the mount helpers (MAP_SHARED, it outlives them):
+ * the step, and per `mounts` entry who took it and how it ended. */
+struct boot_page {
+	struct progress pr;
+	struct mount_slot {
+		unsigned char claimed; /* by the one helper that mounts it */
+		unsigned char result;  /* enum mounted; GIVEN_UP until it ends */
+	} slot[];
+};
 
 /* One `mounts` entry, with its flags and file-system options. Already mounted there (by an initramfs, or
  * unshare --mount-proc): left alone, and not unmounted at the end. */
@@ -133,13 +158,139 @@ mount_one(const struct cfg_mount *m)
 	return MOUNTED;
 }
 
+/* Mount entries FROM.. in order, each taken only if no other helper has
+ * (one given up on can wake up later and must not mount what its successor
+ * did). After each a byte on FD, PID 1's sign of progress; once PID 1 has
+ * stopped listening, the helper's work is over. */
+static void
+mount_range(struct boot_page *b, const struct cfg_mount *m, size_t from, size_t n, int fd)
+{
+	size_t i;
+
+	for (i = from; i < n; i++) {
+		if (__atomic_exchange_n(&b->slot[i].claimed, 1, __ATOMIC_SEQ_CST))
+			return;
+		step(&b->pr, "mounting", m[i].target);
+		b->slot[i].result = (unsigned char)mount_one(&m[i]);
+		if (fd >= 0 && write(fd, "", 1) != 1) {
+			if (b->slot[i].result == MOUNTED)
+				log_info("system: %s mounted after all (past mount_timeout); it will be "
+					 "unmounted at the end", m[i].target);
+			return;
+		}
+	}
+}
+
+/* Wait for the helper reading FD: a byte per entry done, each within
+ * TIMEOUT (0: no limit). Returns the entries done, from AT; *ENDED once
+ * the helper closed its end (it exited). */
+static size_t
+wait_mounts(int fd, size_t at, size_t n, double timeout, bool *ended)
+{
+	int ms = timeout <= 0 ? -1 : timeout * 1000 >= INT_MAX ? INT_MAX : (int)(timeout * 1000 + 0.5);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[64];
+	ssize_t r;
+
+	*ended = false;
+	while (!*ended) {
+		r = poll(&p, 1, ms);
+		if (r == 0)
+			return at;
+		if (r < 0 && errno == EINTR)
+			continue;
+		r = read(fd, buf, sizeof(buf));
+		if (r > 0)
+			at += (size_t)r;
+		else if (r == 0 || errno != EINTR)
+			*ended = true;
+	}
+	return at < n ? at : n;
+}
+
+static void
+explain_blocked(pid_t pid, const struct progress *pr, double timeout);
+
+/* One helper for entries FROM..: returns where the next one starts, N when
+ * all are done. A mount can wait for ever on a server that does not answer;
+ * PID 1 must still boot, so the helper mounts (it shares our mount
+ * namespace) and PID 1 gives each mount TIMEOUT. A helper given up on is
+ * left to itself (reaped later, like any child). */
+static size_t
+mount_with_helper(struct boot_page *b, const struct cfg_mount *m, size_t from, size_t n,
+		  double timeout)
+{
+	int fds[2] = { -1, -1 };
+	bool ended;
+	size_t done;
+	pid_t pid = -1;
+
+	if (pipe2(fds, O_CLOEXEC) == 0 && (pid = fork()) == 0) {
+		close(fds[0]);
+		prctl(PR_SET_NAME, "sexton-mount");
+		signal(SIGPIPE, SIG_IGN); /* PID 1 gone on: EPIPE, not death */
+		mount_range(b, m, from, n, fds[1]);
+		_exit(0);
+	}
+	if (pid < 0) {
+		log_warn("system: cannot start the mount helper: %m; mounting here");
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
+		mount_range(b, m, from, n, -1);
+		return n;
+	}
+	close(fds[1]);
+	done = wait_mounts(fds[0], from, n, timeout, &ended);
+	close(fds[0]); /* a helper given up on now gets EPIPE */
+	if (ended) {
+		waitpid(pid, NULL, 0);
+		return done < n ? done + 1 : n; /* it died in entry DONE: skip it */
+	}
+	explain_blocked(pid, &b->pr, timeout);
+	return done + 1;
+}
+
+/* The `mounts`, in order; N[] counts the results. */
+static void
+boot_mounts(struct sysmode *s, const struct cfg_system *cfg, size_t n[4])
+{
+	size_t i, size = sizeof(struct boot_page) + cfg->nmounts * sizeof(struct mount_slot);
+	struct boot_page *b = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				   -1, 0);
+	bool shared = b != MAP_FAILED;
+
+	if (!shared && !(b = calloc(1, size))) {
+		log_error("system: out of memory: no file system mounted");
+		n[GIVEN_UP] += cfg->nmounts;
+		return;
+	}
+	s->boot = b;
+	s->targets = calloc(cfg->nmounts, sizeof(*s->targets));
+	s->ntargets = s->targets ? cfg->nmounts : 0;
+	for (i = 0; i < cfg->nmounts; i++) {
+		b->slot[i].result = GIVEN_UP;
+		if (!s->targets || !(s->targets[i] = strdup(cfg->mounts[i].target)))
+			log_warn("system: out of memory: %s will not be unmounted",
+				 cfg->mounts[i].target);
+	}
+	if (!shared) {
+		log_warn("system: cannot share memory with a mount helper: mounting without a "
+			 "time limit");
+		mount_range(b, cfg->mounts, 0, cfg->nmounts, -1);
+	}
+	for (i = 0; shared && i < cfg->nmounts;)
+		i = mount_with_helper(b, cfg->mounts, i, cfg->nmounts, cfg->mount_timeout);
+	for (i = 0; i < cfg->nmounts; i++)
+		n[b->slot[i].result]++;
+}
+
 void
 sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 {
-	struct points own = { NULL, 0 };
-	size_t i, n[3] = { 0, 0, 0 };
+	size_t n[4] = { 0, 0, 0, 0 };
 	bool named = false;
-	enum mounted m;
 
 	memset(s, 0, sizeof(*s));
 	s->ctrl_alt_del = cfg->ctrl_alt_del;
@@ -147,21 +298,15 @@ sys_boot(struct sysmode *s, const struct cfg_system *cfg)
 		log_warn("system: cannot set PATH: %m");
 	if (cfg->hostname)
 		named = set_hostname(cfg->hostname);
-	for (i = 0; i < cfg->nmounts; i++) {
-		n[m = mount_one(&cfg->mounts[i])]++;
-		if (m == MOUNTED && !points_add(&own, cfg->mounts[i].target))
-			log_warn("system: out of memory: %s will not be unmounted",
-				 cfg->mounts[i].target);
-	}
-	s->mounted = own.v;
-	s->nmounted = own.n;
+	if (cfg->nmounts)
+		boot_mounts(s, cfg, n);
 	/* Without this the kernel reboots at once on ctrl-alt-del; with it,
 	 * we get SIGINT and stop everything first. A PID namespace's init
 	 * cannot ask (EINVAL): the key combination is not its to have. */
 	if (reboot(RB_DISABLE_CAD) < 0)
 		log_debug("system: ctrl-alt-del stays the kernel's: %m");
 	log_info("system mode: %zu file system(s) mounted, %zu already, %zu failed%s%s",
-		 n[MOUNTED], n[WAS_MOUNTED], n[NOT_MOUNTED], named ? "; hostname " : "",
+		 n[MOUNTED], n[WAS_MOUNTED], n[NOT_MOUNTED] + n[GIVEN_UP], named ? "; hostname " : "",
 		 named ? cfg->hostname : "");
 }
 
@@ -205,18 +350,6 @@ sys_reboot_cmd(enum sys_action a)
 	return RB_POWER_OFF;
 }
 
-/* What the unmount helper is doing, in memory it shares with PID 1: if it
- * blocks, PID 1 can say where. */
-struct progress {
-	char step[POINT_MAX + 32];
-};
-
-static void
-step(struct progress *p, const char *what, const char *point)
-{
-	snprintf(p->step, sizeof(p->step), "%s%s%s", what, point ? " " : "", point ? point : "");
-}
-
 /* The machine's end: every mount but / from the last to the first; what
  * is busy (a file still open on it, /dev/console) is made read-only, and
  * / last. Returns how many were unmounted; *RO counts the read-only ones. */
@@ -252,19 +385,21 @@ unmount_all(struct progress *pr, size_t *ro)
 	return done;
 }
 
-/* A namespace's end: what sys_boot mounted, last first. */
+/* A namespace's end: what sys_boot mounted (late ones too), last first. */
 static size_t
 unmount_own(const struct sysmode *s, struct progress *pr)
 {
 	size_t i, done = 0;
 
-	for (i = s->nmounted; i-- > 0;) {
-		step(pr, "unmounting", s->mounted[i]);
-		if (umount2(s->mounted[i], 0) == 0) {
-			log_debug("system: unmounted %s", s->mounted[i]);
+	for (i = s->ntargets; i-- > 0;) {
+		if (!s->targets[i] || s->boot->slot[i].result != MOUNTED)
+			continue;
+		step(pr, "unmounting", s->targets[i]);
+		if (umount2(s->targets[i], 0) == 0) {
+			log_debug("system: unmounted %s", s->targets[i]);
 			done++;
 		} else
-			log_warn("system: cannot unmount %s: %m", s->mounted[i]);
+			log_warn("system: cannot unmount %s: %m", s->targets[i]);
 	}
 	return done;
 }
@@ -351,6 +486,7 @@ sys_end(struct sysmode *s, double timeout)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	if (pr != MAP_FAILED && (pid = fork()) == 0) {
+		prctl(PR_SET_NAME, "sexton-unmount");
 		sync_and_unmount(s, a, pr);
 		_exit(0);
 	}
@@ -367,9 +503,11 @@ sys_end(struct sysmode *s, double timeout)
 void
 sys_free(struct sysmode *s)
 {
-	struct points p = { s->mounted, s->nmounted };
+	struct points p = { s->targets, s->ntargets };
 
 	points_free(&p);
-	s->mounted = NULL;
-	s->nmounted = 0;
+	s->targets = NULL;
+	s->ntargets = 0;
+	/* Not unmapped: a helper given up on may still write its result. */
+	s->boot = NULL;
 }

@@ -286,6 +286,77 @@ def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, 
             os.kill(server, signal.SIGKILL)
 
 
+def stalled_at_boot(tmp_path):
+    """A stallfs mount whose server is stopped before sexton starts: any
+    path walk through it waits in the kernel. (dir, server pid file, wrap)"""
+    from conftest import FIXTURES
+
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("no /dev/fuse: no file system here can be made to stop answering")
+    stalled, pidfile = tmp_path / "stalled", tmp_path / "stallfs.pid"
+    stalled.mkdir()
+    stop = (f"{FIXTURES / 'stallfs'} {stalled} {pidfile} && "
+            f"while [ ! -s {pidfile} ]; do sleep 0.01; done && kill -STOP $(cat {pidfile})")
+    wrap = ["unshare", "--mount", "--propagation", "private", "--uts", "sh", "-c",
+            f'mount -t tmpfs -o mode=0755 sexton-test-run /run && {stop} && exec "$@"', "sh",
+            *UNSHARE]
+    return stalled, pidfile, wrap
+
+
+def mount_probe(tmp_path, point):
+    """A service that writes how often POINT is a mount point, as sexton's
+    services see it, to a file whose path it returns with the service."""
+    seen = tmp_path / "seen"
+    probe = write_script(tmp_path, "probe", f"grep -c ' {point} ' /proc/self/mountinfo > "
+                         f"{seen}.tmp\nmv {seen}.tmp {seen}\nexec sleep 100")
+    return seen, f"[service:probe]\ncommand = {probe}\n"
+
+
+@pytest.mark.parametrize("server", ["killed", "continued"])
+def test_a_mount_that_does_not_return_is_explained_and_boot_goes_on(daemon, tmp_path, server):
+    """A mount under a file system that stopped answering (a FUSE server
+    stopped, as an NFS server gone away) waits in the kernel for ever. It
+    gets mount_timeout; then sexton says where it waits, mounts the next
+    one, opens its socket and starts the services. Should the mount end
+    later (the server continued), it counts: unmounted at the end."""
+    stalled, pidfile, wrap = stalled_at_boot(tmp_path)
+    ok = tmp_path / "ok"
+    seen, probe = mount_probe(tmp_path, ok)
+    server_pid = None
+    t0 = time.monotonic()
+    d = daemon(system_conf(system=f"mounts = tmpfs:{stalled}/sub:tmpfs tmpfs:{ok}:tmpfs\n"
+                                  "mount_timeout = 1", services=probe), wrap=wrap)
+    try:
+        server_pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(),
+                                  what="stallfs's pid"))
+        d.wait_log(r"system mode: 1 file system\(s\) mounted, 0 already, 1 failed", timeout=10)
+        assert time.monotonic() - t0 < 1 + 2.5, d.log()  # mount_timeout, and no hang
+        m = re.search(rf"^sexton: system: still mounting {stalled}/sub after 1 s: the helper "
+                      r"\(pid (\d+)\) is [SD] in (\S+): a file system that does not answer",
+                      d.log(), re.M)
+        assert m, d.log()
+        assert m.group(2) == "request_wait_answer"  # FUSE waiting for its server
+        wait_for(seen.exists, what="the probe's findings")
+        assert seen.read_text().strip() == "1", d.log()  # the next mount was made
+        r = ctl(d, "status")
+        assert r.returncode == 0, r.stderr  # the control socket answers
+        if server == "killed":
+            os.kill(server_pid, signal.SIGKILL)  # the kernel fails the mount's wait
+            unmounted = 1
+        else:
+            os.kill(server_pid, signal.SIGCONT)
+            d.wait_log(rf"system: {stalled}/sub mounted after all \(past mount_timeout\); it "
+                       r"will be unmounted at the end")
+            unmounted = 2
+        d.signal(signal.SIGTERM)
+        assert d.wait(10) == REBOOTED, d.log()
+        assert f"system: {unmounted} file system(s) unmounted, 0 made read-only: reboot" \
+            in d.log()
+    finally:
+        if server_pid:
+            os.kill(server_pid, signal.SIGKILL)
+
+
 def test_what_boot_cannot_do_is_a_warning_and_boot_goes_on(daemon, tmp_path):
     """Without CAP_SYS_ADMIN neither the hostname nor a mount can be set:
     two warnings, a summary that claims neither, and the services run."""

@@ -250,6 +250,7 @@ test_defaults(void **state)
 	assert_false(cfg.system.present);
 	assert_null(cfg.system.hostname);
 	assert_int_equal(cfg.system.nmounts, 0);
+	assert_true(cfg.system.mount_timeout == 30);
 	assert_int_equal(cfg.system.ctrl_alt_del, CAD_REBOOT);
 	assert_int_equal(cfg.nservices, 1);
 
@@ -349,6 +350,7 @@ static const char every_key[] = "[sexton]\n"
 				"[system]\n"
 				"hostname = myboard\n"
 				"mounts = proc:/proc:proc tmpfs:/run:tmpfs\n"
+				"mount_timeout = 2.5\n"
 				"ctrl_alt_del = poweroff\n";
 
 static void
@@ -437,6 +439,7 @@ test_every_key(void **state)
 	assert_string_equal(cfg.system.mounts[1].fstype, "tmpfs");
 	assert_null(cfg.system.mounts[1].data);
 	assert_true(cfg.system.mounts[1].flags == 0);
+	assert_true(cfg.system.mount_timeout == 2.5);
 	assert_int_equal(cfg.system.ctrl_alt_del, CAD_POWEROFF);
 	cfg_free(&cfg);
 }
@@ -671,7 +674,8 @@ test_reference_config(void **state)
 		"critical",	   "depends",	    "user",		 "group",
 		"directory",	   "environment",   "environment_file",	 "umask",
 		"rlimit_nofile",   "output",	    "log_max_size",	 "log_keep",
-		"hostname",	   "mounts",	    "ctrl_alt_del",	 NULL,
+		"hostname",	   "mounts",	    "mount_timeout",	 "ctrl_alt_del",
+		NULL,
 	};
 	struct cfg_errors errs = { 0 };
 	char text[16384], pat[64];
