@@ -247,11 +247,10 @@ def test_without_cap_sys_boot_sexton_exits_instead(daemon, how, status):
     assert f"sexton: system: cannot {how}: Operation not permitted; exiting instead" in d.log()
 
 
-def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, tmp_path):
-    """A file system that stops answering (a FUSE server stopped, as an NFS
-    server gone away) under a mount of sexton's: unmounting it waits in the
-    kernel for ever. The helper that unmounts gets kill_timeout; then
-    sexton says what it was doing and where it waits, and reboots anyway."""
+def stalling_fs(tmp_path, stopped):
+    """A stallfs mount in the namespace sexton boots in; STOPPED: its server
+    is stopped before sexton starts, so that any path walk through it waits
+    in the kernel. (dir, server pid file, wrap)"""
     from conftest import FIXTURES
 
     if not os.path.exists("/dev/fuse"):
@@ -259,9 +258,41 @@ def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, 
     stalled, pidfile = tmp_path / "stalled", tmp_path / "stallfs.pid"
     stalled.mkdir()
     stallfs = f"{FIXTURES / 'stallfs'} {stalled} {pidfile}"
+    if stopped:
+        stallfs += (f" && while [ ! -s {pidfile} ]; do sleep 0.01; done && "
+                    f"kill -STOP $(cat {pidfile})")
     wrap = ["unshare", "--mount", "--propagation", "private", "--uts", "sh", "-c",
             f'mount -t tmpfs -o mode=0755 sexton-test-run /run && {stallfs} && exec "$@"', "sh",
             *UNSHARE]
+    return stalled, pidfile, wrap
+
+
+def assert_blocked_report(d, doing, seconds):
+    """sexton's report of a helper stuck on stallfs: what it was DOING,
+    where it waits (FUSE waiting for its server) and its kernel stack."""
+    m = re.search(rf"^sexton: system: still {doing} after {seconds} s: the helper "
+                  r"\(pid \d+\) is [SD] in (\S+): a file system that does not answer",
+                  d.log(), re.M)
+    assert m, d.log()
+    assert m.group(1) == "request_wait_answer"
+    assert "stack: request_wait_answer < " in d.log()
+
+
+def mount_probe(tmp_path, point):
+    """A service that writes how often POINT is a mount point, as sexton's
+    services see it, to a file whose path it returns with the service."""
+    seen = tmp_path / "seen"
+    probe = write_script(tmp_path, "probe", f"grep -c ' {point} ' /proc/self/mountinfo > "
+                         f"{seen}.tmp\nmv {seen}.tmp {seen}\nexec sleep 100")
+    return seen, f"[service:probe]\ncommand = {probe}\n"
+
+
+def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, tmp_path):
+    """A file system that stops answering (a FUSE server stopped, as an NFS
+    server gone away) under a mount of sexton's: unmounting it waits in the
+    kernel for ever. The helper that unmounts gets kill_timeout; then
+    sexton says what it was doing and where it waits, and reboots anyway."""
+    stalled, pidfile, wrap = stalling_fs(tmp_path, stopped=False)
     d = daemon(system_conf(system=f"mounts = tmpfs:{stalled}/sub:tmpfs", services=sleeper())
                .replace("kill_timeout = 1", "kill_timeout = 1.5"), wrap=wrap)
     server = None
@@ -275,41 +306,10 @@ def test_an_unmount_that_never_returns_is_explained_and_the_end_goes_on(daemon, 
         d.signal(signal.SIGTERM)
         assert d.wait(10) == REBOOTED, d.log()
         assert time.monotonic() - t0 < 1.5 + 1.5, d.log()  # kill_timeout, and no hang
-        m = re.search(rf"^sexton: system: still unmounting {stalled}/sub after 1.5 s: the helper "
-                      r"\(pid \d+\) is [SD] in (\S+): a file system that does not answer",
-                      d.log(), re.M)
-        assert m, d.log()
-        assert m.group(1) == "request_wait_answer"  # FUSE waiting for its server
-        assert "stack: request_wait_answer < " in d.log()
+        assert_blocked_report(d, f"unmounting {stalled}/sub", 1.5)
     finally:
         if server:
             os.kill(server, signal.SIGKILL)
-
-
-def stalled_at_boot(tmp_path):
-    """A stallfs mount whose server is stopped before sexton starts: any
-    path walk through it waits in the kernel. (dir, server pid file, wrap)"""
-    from conftest import FIXTURES
-
-    if not os.path.exists("/dev/fuse"):
-        pytest.skip("no /dev/fuse: no file system here can be made to stop answering")
-    stalled, pidfile = tmp_path / "stalled", tmp_path / "stallfs.pid"
-    stalled.mkdir()
-    stop = (f"{FIXTURES / 'stallfs'} {stalled} {pidfile} && "
-            f"while [ ! -s {pidfile} ]; do sleep 0.01; done && kill -STOP $(cat {pidfile})")
-    wrap = ["unshare", "--mount", "--propagation", "private", "--uts", "sh", "-c",
-            f'mount -t tmpfs -o mode=0755 sexton-test-run /run && {stop} && exec "$@"', "sh",
-            *UNSHARE]
-    return stalled, pidfile, wrap
-
-
-def mount_probe(tmp_path, point):
-    """A service that writes how often POINT is a mount point, as sexton's
-    services see it, to a file whose path it returns with the service."""
-    seen = tmp_path / "seen"
-    probe = write_script(tmp_path, "probe", f"grep -c ' {point} ' /proc/self/mountinfo > "
-                         f"{seen}.tmp\nmv {seen}.tmp {seen}\nexec sleep 100")
-    return seen, f"[service:probe]\ncommand = {probe}\n"
 
 
 @pytest.mark.parametrize("server", ["killed", "continued"])
@@ -319,7 +319,7 @@ def test_a_mount_that_does_not_return_is_explained_and_boot_goes_on(daemon, tmp_
     gets mount_timeout; then sexton says where it waits, mounts the next
     one, opens its socket and starts the services. Should the mount end
     later (the server continued), it counts: unmounted at the end."""
-    stalled, pidfile, wrap = stalled_at_boot(tmp_path)
+    stalled, pidfile, wrap = stalling_fs(tmp_path, stopped=True)
     ok = tmp_path / "ok"
     seen, probe = mount_probe(tmp_path, ok)
     server_pid = None
@@ -331,11 +331,7 @@ def test_a_mount_that_does_not_return_is_explained_and_boot_goes_on(daemon, tmp_
                                   what="stallfs's pid"))
         d.wait_log(r"system mode: 1 file system\(s\) mounted, 0 already, 1 failed", timeout=10)
         assert time.monotonic() - t0 < 1 + 2.5, d.log()  # mount_timeout, and no hang
-        m = re.search(rf"^sexton: system: still mounting {stalled}/sub after 1 s: the helper "
-                      r"\(pid (\d+)\) is [SD] in (\S+): a file system that does not answer",
-                      d.log(), re.M)
-        assert m, d.log()
-        assert m.group(2) == "request_wait_answer"  # FUSE waiting for its server
+        assert_blocked_report(d, f"mounting {stalled}/sub", 1)
         wait_for(seen.exists, what="the probe's findings")
         assert seen.read_text().strip() == "1", d.log()  # the next mount was made
         r = ctl(d, "status")
