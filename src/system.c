@@ -181,9 +181,10 @@ mount_range(struct boot_page *b, const struct cfg_mount *m, size_t from, size_t 
 	}
 }
 
-/* Wait for the helper reading FD: a byte per entry done, each within
- * TIMEOUT (0: no limit). Returns the entries done, from AT; *ENDED once
- * the helper closed its end (it exited). */
+/* Read the helper's pipe FD: a byte per entry done, each due within
+ * TIMEOUT (0: no limit). Returns the index of the first entry not done
+ * (AT counts from there); *ENDED once the helper closed its end (it
+ * exited). */
 static size_t
 wait_mounts(int fd, size_t at, size_t n, double timeout, bool *ended)
 {
