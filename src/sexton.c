@@ -704,6 +704,12 @@ sx_init(struct sexton *sx, const struct options *opts)
 int
 sx_run(struct sexton *sx)
 {
+	/* Children that ended before the signalfd existed (those of a wrapper
+	 * that exec'd us, a boot mount helper given up on) may have no SIGCHLD
+	 * waiting: the kernel drops one sent at SIG_DFL unblocked, and
+	 * discards a pending one when sigfd_setup sets SIG_DFL (POSIX). One
+	 * drain collects them. */
+	reap(sx, NULL, 0);
 	/* One pass that does not sleep first: libev puts the watchers started
 	 * during set-up into epoll, and one that epoll refuses (EV_ERROR) gets
 	 * its retry timer before the loop sleeps, even if it was the doorbell.

@@ -158,6 +158,33 @@ mount_one(const struct cfg_mount *m)
 	return MOUNTED;
 }
 
+/* Whether PATH is POINT or a path under it (textually). */
+static bool
+path_under(const char *path, const char *point)
+{
+	size_t len = strlen(point);
+
+	while (len > 0 && point[len - 1] == '/')
+		len--;
+	return strncmp(path, point, len) == 0 && (path[len] == '/' || path[len] == '\0');
+}
+
+/* An entry before I given up on (claimed, and no result yet) that entry I
+ * goes under, or -1. Its path walk would wait there too, for another
+ * mount_timeout; and were it mounted, the late one would cover it. */
+static ssize_t
+stalled_above(const struct boot_page *b, const struct cfg_mount *m, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (__atomic_load_n(&b->slot[j].claimed, __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&b->slot[j].result, __ATOMIC_SEQ_CST) == GIVEN_UP &&
+		    path_under(m[i].target, m[j].target))
+			return (ssize_t)j;
+	return -1;
+}
+
 /* Mount entries FROM.. in order, each taken only if no other helper has
  * (one given up on can wake up later and must not mount what its successor
  * did). After each a byte on FD, PID 1's sign of progress; once PID 1 has
@@ -166,12 +193,20 @@ static void
 mount_range(struct boot_page *b, const struct cfg_mount *m, size_t from, size_t n, int fd)
 {
 	size_t i;
+	ssize_t stalled;
 
 	for (i = from; i < n; i++) {
 		if (__atomic_exchange_n(&b->slot[i].claimed, 1, __ATOMIC_SEQ_CST))
 			return;
-		step(&b->pr, "mounting", m[i].target);
-		b->slot[i].result = (unsigned char)mount_one(&m[i]);
+		stalled = stalled_above(b, m, i);
+		if (stalled >= 0) {
+			log_warn("system: not mounting %s: it goes under %s, which did not mount in "
+				 "time", m[i].target, m[stalled].target);
+			b->slot[i].result = NOT_MOUNTED;
+		} else {
+			step(&b->pr, "mounting", m[i].target);
+			b->slot[i].result = (unsigned char)mount_one(&m[i]);
+		}
 		if (fd >= 0 && write(fd, "", 1) != 1) {
 			if (b->slot[i].result == MOUNTED)
 				log_info("system: %s mounted after all (past mount_timeout); it will be "

@@ -4,7 +4,9 @@ import re
 import subprocess
 import textwrap
 
-from conftest import FIXTURES, PYTHON, SEXTON
+import pytest
+
+from conftest import FIXTURES, PID1, PYTHON, SEXTON
 
 # Runs inside the namespace as the main child: starts the storm, then
 # watches /proc until no zombie is left (or gives up and reports them).
@@ -58,6 +60,46 @@ def test_orphans_reaped_while_main_child_runs(run):
     r = run(["--", PYTHON, "-c", script, str(FIXTURES / "orphans")])
     assert r.wait(timeout=60) == 0
     assert r.out.strip() == "0"
+
+
+# PID 1 of the namespace before it execs sexton: a child of its own has
+# ended (a zombie, its SIGCHLD dropped, or pending if blocked) by then.
+EXEC_WITH_A_ZOMBIE = textwrap.dedent("""
+    import os, signal, sys, time
+    if sys.argv[1] == "blocked":
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+    if os.fork() == 0:
+        os._exit(0)
+    time.sleep(0.3)
+    os.execv(sys.argv[2], sys.argv[2:])
+""")
+
+# The main child: how many zombies /proc shows after a while, before it
+# exits (its own exit would wake any drain).
+COUNT_ZOMBIES = textwrap.dedent("""
+    import os, time
+    time.sleep(0.5)
+    z = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                t = open(f"/proc/{d}/stat").read()
+            except OSError:
+                continue
+            z += t[t.rindex(")") + 2] == "Z"
+    print(z)
+""")
+
+
+@pytest.mark.parametrize("sigchld", ["unblocked", "blocked"])
+def test_a_zombie_from_before_the_exec_is_reaped_at_start(sigchld):
+    """An entrypoint wrapper that execs sexton can leave a child that has
+    ended already: no SIGCHLD will come for it (dropped at SIG_DFL, or
+    discarded when sexton sets SIG_DFL), so sexton drains once at start."""
+    r = subprocess.run([*PID1, PYTHON, "-c", EXEC_WITH_A_ZOMBIE, sigchld, SEXTON, "--", PYTHON,
+                        "-c", COUNT_ZOMBIES], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0", r.stderr
 
 
 def test_subreaper_adopts_and_reaps_grandchildren(run):

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import SEXTON, UNSHARE, wait_for, write_script
+from conftest import SEXTON, UNSHARE, children_of, proc_stat, wait_for, write_script
 
 SEXTONCTL = os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl"))
 RUN_TMPFS = ['sh', '-c', 'mount -t tmpfs -o mode=0755 sexton-test-run /run && exec "$@"', 'sh']
@@ -318,20 +318,26 @@ def test_a_mount_that_does_not_return_is_explained_and_boot_goes_on(daemon, tmp_
     stopped, as an NFS server gone away) waits in the kernel for ever. It
     gets mount_timeout; then sexton says where it waits, mounts the next
     one, opens its socket and starts the services. Should the mount end
-    later (the server continued), it counts: unmounted at the end."""
+    later (the server continued), it counts: unmounted at the end. A mount
+    that goes under the one given up on is not tried: its path walk would
+    wait there too, for another mount_timeout."""
     stalled, pidfile, wrap = stalling_fs(tmp_path, stopped=True)
     ok = tmp_path / "ok"
     seen, probe = mount_probe(tmp_path, ok)
     server_pid = None
     t0 = time.monotonic()
     d = daemon(system_conf(system=f"mounts = tmpfs:{stalled}/sub:tmpfs tmpfs:{ok}:tmpfs\n"
-                                  "mount_timeout = 1", services=probe), wrap=wrap)
+                                  f"  tmpfs:{stalled}/sub/inner:tmpfs\nmount_timeout = 1",
+                           services=probe), wrap=wrap)
     try:
         server_pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(),
                                   what="stallfs's pid"))
-        d.wait_log(r"system mode: 1 file system\(s\) mounted, 0 already, 1 failed", timeout=10)
+        d.wait_log(r"system mode: 1 file system\(s\) mounted, 0 already, 2 failed", timeout=10)
         assert time.monotonic() - t0 < 1 + 2.5, d.log()  # mount_timeout, and no hang
         assert_blocked_report(d, f"mounting {stalled}/sub", 1)
+        assert d.log().count("system: still mounting") == 1, d.log()  # not the inner one
+        assert (f"system: not mounting {stalled}/sub/inner: it goes under {stalled}/sub, "
+                "which did not mount in time") in d.log()
         wait_for(seen.exists, what="the probe's findings")
         assert seen.read_text().strip() == "1", d.log()  # the next mount was made
         r = ctl(d, "status")
@@ -351,6 +357,44 @@ def test_a_mount_that_does_not_return_is_explained_and_boot_goes_on(daemon, tmp_
     finally:
         if server_pid:
             os.kill(server_pid, signal.SIGKILL)
+
+
+def test_a_mount_helper_given_up_on_that_ends_during_boot_is_reaped(daemon, tmp_path):
+    """The helper given up on for the first mount ends (its server killed)
+    while the second one still waits, before sexton reads signals from its
+    signalfd. Its SIGCHLD must not be lost: it is reaped, not left a
+    zombie under PID 1."""
+    stalled, pidfile, wrap = stalling_fs(tmp_path, stopped=True)
+    d = daemon(system_conf(system=f"mounts = tmpfs:{stalled}/a:tmpfs\n  tmpfs:{stalled}/b:tmpfs\n"
+                                  "mount_timeout = 2", services=sleeper()), wrap=wrap)
+    server_pid = None
+    try:
+        server_pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(),
+                                  what="stallfs's pid"))
+        d.wait_log(rf"system: still mounting {stalled}/a after 2 s", timeout=10)
+        os.kill(server_pid, signal.SIGKILL)  # both mounts fail now; the first helper exits
+        d.wait_log(r"system mode: 0 file system\(s\) mounted, 0 already, 2 failed", timeout=10)
+        d.wait_log(r"service web: started")
+        pid1 = d.sexton_pid
+
+        def comm(pid):
+            try:
+                return pathlib.Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                return None
+
+        def helpers():
+            return [(kid, proc_stat(kid)) for kid in children_of(pid1)
+                    if comm(kid) == "sexton-mount"]
+
+        wait_for(lambda: not helpers(), timeout=3, what=lambda: f"no mount helper left: "
+                 f"{helpers()}\n--- log:\n{d.log()}")
+    finally:
+        if server_pid:
+            try:
+                os.kill(server_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def test_what_boot_cannot_do_is_a_warning_and_boot_goes_on(daemon, tmp_path):
