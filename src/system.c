@@ -169,19 +169,41 @@ path_under(const char *path, const char *point)
 	return strncmp(path, point, len) == 0 && (path[len] == '/' || path[len] == '\0');
 }
 
-/* An entry before I given up on (claimed, and no result yet) that entry I
- * goes under, or -1. Its path walk would wait there too, for another
- * mount_timeout; and were it mounted, the late one would cover it. */
-static ssize_t
-stalled_above(const struct boot_page *b, const struct cfg_mount *m, size_t i)
+/* Whether PATH is below POINT, not POINT itself. */
+static bool
+path_below(const char *path, const char *point)
 {
+	size_t len = strlen(point);
+
+	while (len > 0 && point[len - 1] == '/')
+		len--;
+	return path_under(path, point) && path[len] == '/' && path[len + strspn(path + len, "/")];
+}
+
+/*
+ * An entry before I that entry I goes under and that is not mounted, or
+ * -1. One given up on (claimed, and no result yet): I's path walk would
+ * wait there too, for another mount_timeout, and were it mounted late it
+ * would cover I. One that failed (or was itself not tried): I would land
+ * on the file system below, in the directory the failed one was to cover
+ * (what is written there goes to the wrong disk), as systemd's
+ * RequiresMountsFor= avoids. Only below, not on the same target: a second
+ * entry for one target is a separate try.
+ */
+static ssize_t
+unmounted_above(const struct boot_page *b, const struct cfg_mount *m, size_t i)
+{
+	unsigned char res;
 	size_t j;
 
-	for (j = 0; j < i; j++)
-		if (__atomic_load_n(&b->slot[j].claimed, __ATOMIC_SEQ_CST) &&
-		    __atomic_load_n(&b->slot[j].result, __ATOMIC_SEQ_CST) == GIVEN_UP &&
+	for (j = 0; j < i; j++) {
+		res = __atomic_load_n(&b->slot[j].result, __ATOMIC_SEQ_CST);
+		if (res == GIVEN_UP && __atomic_load_n(&b->slot[j].claimed, __ATOMIC_SEQ_CST) &&
 		    path_under(m[i].target, m[j].target))
 			return (ssize_t)j;
+		if (res == NOT_MOUNTED && path_below(m[i].target, m[j].target))
+			return (ssize_t)j;
+	}
 	return -1;
 }
 
@@ -193,15 +215,16 @@ static void
 mount_range(struct boot_page *b, const struct cfg_mount *m, size_t from, size_t n, int fd)
 {
 	size_t i;
-	ssize_t stalled;
+	ssize_t above;
 
 	for (i = from; i < n; i++) {
 		if (__atomic_exchange_n(&b->slot[i].claimed, 1, __ATOMIC_SEQ_CST))
 			return;
-		stalled = stalled_above(b, m, i);
-		if (stalled >= 0) {
-			log_warn("system: not mounting %s: it goes under %s, which did not mount in "
-				 "time", m[i].target, m[stalled].target);
+		above = unmounted_above(b, m, i);
+		if (above >= 0) {
+			log_warn("system: not mounting %s: it goes under %s, which did not mount%s",
+				 m[i].target, m[above].target,
+				 b->slot[above].result == GIVEN_UP ? " in time" : "");
 			b->slot[i].result = NOT_MOUNTED;
 		} else {
 			step(&b->pr, "mounting", m[i].target);

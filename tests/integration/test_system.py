@@ -158,12 +158,26 @@ def test_critical_service_gone_reboots(daemon):
 
 
 def test_a_failed_mount_is_logged_and_boot_goes_on(daemon, tmp_path):
-    d = start(daemon, system_conf(system=f"mounts = none:{tmp_path}/x:nosuchfs",
-                                  services=sleeper()))
-    d.wait_log(r"service web: started")
-    assert re.search(rf"warning: system: cannot mount none \(nosuchfs\) on {tmp_path}/x: "
-                     r"No such device", d.log())
-    assert "0 file system(s) mounted, 0 already, 1 failed" in d.log()
+    """A mount below one that failed is not tried: it would land in the
+    directory the failed one was to cover, on the file system below. One
+    whose path only starts with the same letters is mounted."""
+    x = tmp_path / "x"
+    seen = tmp_path / "seen"
+    probe = write_script(tmp_path, "probe",
+                         f"grep -c -e ' {x}/y ' -e ' {x}y ' /proc/self/mountinfo > {seen}.tmp\n"
+                         f"mv {seen}.tmp {seen}\nexec sleep 100")
+    d = start(daemon, system_conf(
+        system=f"mounts = none:{x}:nosuchfs\n  tmpfs:{x}/y:tmpfs\n  tmpfs:{x}y:tmpfs",
+        services=f"[service:probe]\ncommand = {probe}\n"))
+    wait_for(seen.exists, what="the probe's findings")
+    log = d.log()
+    assert re.search(rf"warning: system: cannot mount none \(nosuchfs\) on {x}: "
+                     r"No such device", log)
+    assert f"warning: system: not mounting {x}/y: it goes under {x}, which did not mount\n" in log
+    assert f"not mounting {x}y" not in log
+    assert "1 file system(s) mounted, 0 already, 2 failed" in log
+    assert seen.read_text() == "1\n"  # {x}y only
+    assert not (x / "y").exists()  # not even its directory made on the file system below
     d.signal(signal.SIGUSR2)
     assert d.wait(10) == HALTED
 
