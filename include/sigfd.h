@@ -13,8 +13,9 @@
 /*
  * Block every signal but the faults (SEGV, BUS, ILL, FPE, TRAP, ABRT, SYS),
  * reset every disposition to SIG_DFL (an inherited SIG_IGN must not leak to
- * the children), and return a non-blocking, close-on-exec signalfd for the
- * blocked set. Returns the fd or -errno.
+ * the children; a signal pending from before the exec stays pending), and
+ * return a non-blocking, close-on-exec signalfd for the blocked set.
+ * Returns the fd or -errno.
  */
 int sigfd_setup(void);
 

@@ -706,8 +706,8 @@ sx_run(struct sexton *sx)
 {
 	/* Children that ended before the signalfd existed (those of a wrapper
 	 * that exec'd us, a boot mount helper given up on) may have no SIGCHLD
-	 * waiting: the kernel drops one sent at SIG_DFL unblocked, and
-	 * discards a pending one when sigfd_setup sets SIG_DFL (POSIX). One
+	 * waiting: the kernel drops one sent at SIG_DFL unblocked (before
+	 * sigfd_setup blocks it, or in a wrapper that did not block it). One
 	 * drain collects them. */
 	reap(sx, NULL, 0);
 	/* One pass that does not sleep first: libev puts the watchers started

@@ -65,7 +65,7 @@ fill_forwardable(sigset_t *set)
 int
 sigfd_setup(void)
 {
-	struct sigaction dfl;
+	struct sigaction dfl, old;
 	sigset_t set;
 	size_t i;
 	int sig, fd;
@@ -77,10 +77,15 @@ sigfd_setup(void)
 	if (sigprocmask(SIG_SETMASK, &set, NULL) < 0)
 		return -errno;
 
+	/* Only what is not SIG_DFL already (after exec: what the parent left
+	 * ignored). Setting SIG_DFL on a signal whose default is to ignore it
+	 * discards one pending (POSIX): a CONT, WINCH or URG sent while the
+	 * parent had it blocked would be lost instead of forwarded. */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &old) == 0 &&
+		    old.sa_handler != SIG_DFL)
 			sigaction(sig, &dfl, NULL); /* EINVAL for glibc's reserved ones: */
 	reset_reserved_signals();		    /* those are done here */
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import FIXTURES, ROOT, wait_for
+from conftest import FIXTURES, PYTHON, ROOT, SEXTON, UNSHARE, wait_for
 
 sys.path.insert(0, str(ROOT / "bench"))
 import cgroups  # noqa: E402  (the benchmark's cpu cgroup, shared)
@@ -31,6 +31,32 @@ def test_signal_is_forwarded(run, recorder, name):
     r.signal(signal.SIGTERM)
     assert r.wait() == 0
     assert recorder.lines()[-1] == "TERM"
+
+
+# Execs argv[2:] with SIG<argv[1]> blocked and pending, as a runtime or an
+# entrypoint wrapper that blocked it would.
+EXEC_WITH_PENDING = """
+import os, signal, sys
+sig = getattr(signal, "SIG" + sys.argv[1])
+signal.pthread_sigmask(signal.SIG_BLOCK, {sig})
+os.kill(os.getpid(), sig)
+assert sig in signal.sigpending()
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("name", ["WINCH", "CONT", "URG", "USR1"])
+def test_a_signal_pending_at_exec_is_forwarded(name):
+    """Whose default is to ignore it (WINCH, CONT, URG), a pending signal is
+    discarded by a reset to SIG_DFL (POSIX): sexton resets only what is not
+    SIG_DFL already. Rewritten to TERM here, it ends the child at once:
+    143 from sexton, instead of the child's sleep running out (0)."""
+    start = time.monotonic()
+    r = subprocess.run([*UNSHARE, PYTHON, "-c", EXEC_WITH_PENDING, name, SEXTON,
+                        "-r", f"{name}:TERM", "--", "sleep", "20"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 128 + signal.SIGTERM, r.stderr
+    assert time.monotonic() - start < 10
 
 
 def test_fault_signals_from_outside_are_ignored_by_pid1(run, recorder):
