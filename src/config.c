@@ -1438,6 +1438,37 @@ parse_mount_options(const char *opts, struct cfg_mount *m)
 	return true;
 }
 
+/* One spelling per target, as the kernel's mountinfo writes it: "/mnt//x/"
+ * is "/mnt/x", so that whether one mount goes under another can be read
+ * off the text (system.c). False for a "." or ".." component, which would
+ * need the file system to resolve. */
+static bool
+canonical_target(char *path)
+{
+	char *w = path;
+	const char *r = path, *end;
+	size_t n;
+
+	while (*r) {
+		if (*r == '/') {
+			*w++ = '/';
+			r += strspn(r, "/");
+			continue;
+		}
+		end = strchrnul(r, '/');
+		n = (size_t)(end - r);
+		if ((n == 1 && r[0] == '.') || (n == 2 && r[0] == '.' && r[1] == '.'))
+			return false;
+		memmove(w, r, n);
+		w += n;
+		r = end;
+	}
+	if (w > path + 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+	return true;
+}
+
 /* "source:target:fstype[:options]"; the options may hold ':' themselves
  * (an SELinux context=). */
 static bool
@@ -1445,7 +1476,6 @@ parse_mount(struct ctx *c, const struct rkv *kv, const char *word, struct cfg_mo
 {
 	const char *a = strchr(word, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 	const char *t = b ? strchr(b + 1, ':') : NULL;
-	size_t tlen;
 	char buf[SHOW_MAX + 4];
 
 	if (!a || !b || a == word || b[1] == '\0' || b[1] == ':') {
@@ -1456,13 +1486,20 @@ parse_mount(struct ctx *c, const struct rkv *kv, const char *word, struct cfg_mo
 		kv_err(c, kv, "target of '%s' is not an absolute path", show(buf, word));
 		return false;
 	}
-	for (tlen = (size_t)(b - a - 1); tlen > 1 && a[tlen] == '/'; tlen--)
-		; /* "/proc/" is "/proc", as the kernel's mountinfo writes it */
 	m->source = strndup(word, (size_t)(a - word));
-	m->target = strndup(a + 1, tlen);
+	m->target = strndup(a + 1, (size_t)(b - a - 1));
 	m->fstype = t ? strndup(b + 1, (size_t)(t - b - 1)) : strdup(b + 1);
 	if (!m->source || !m->target || !m->fstype || (t && !parse_mount_options(t + 1, m))) {
 		c->oom = true;
+		return false;
+	}
+	if (!canonical_target(m->target)) {
+		kv_err(c, kv, "target of '%s' has a '.' or '..' component", show(buf, word));
+		free(m->source);
+		free(m->target);
+		free(m->fstype);
+		free(m->data);
+		memset(m, 0, sizeof(*m)); /* the next entry takes this slot */
 		return false;
 	}
 	return true;

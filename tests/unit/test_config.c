@@ -473,6 +473,14 @@ test_mount_options(void **state)
 	assert_null(m->data);
 	assert_true(m->flags == 0);
 	cfg_free(&cfg);
+	/* One spelling per target, so that system.c can tell from the text
+	 * which mount goes under which; "..x" is a name like any other. */
+	parse_ok("[system]\nmounts = a://mnt//x///:tmpfs b://:tmpfs c:/mnt/..x/.y:tmpfs\n", &cfg);
+	assert_int_equal(cfg.system.nmounts, 3);
+	assert_string_equal(cfg.system.mounts[0].target, "/mnt/x");
+	assert_string_equal(cfg.system.mounts[1].target, "/");
+	assert_string_equal(cfg.system.mounts[2].target, "/mnt/..x/.y");
+	cfg_free(&cfg);
 }
 
 /* [sexton] keys given after the services still apply to them. */
@@ -1213,6 +1221,12 @@ test_error_system(void **state)
 		      "t.conf:3: mounts: target of 'sys:sys:sysfs' is not an absolute path",
 		      "t.conf:3: mounts: 'a:/b::d' is not SOURCE:TARGET:FSTYPE[:OPTIONS]",
 		      "t.conf:3: mounts: ':/b:c' is not SOURCE:TARGET:FSTYPE[:OPTIONS]");
+	EXPECT_ERRORS("[system]\nmounts = a:/mnt/../etc:tmpfs:size=1m b:/mnt/./x:tmpfs "
+		      "c:/mnt/x/..:tmpfs d:/mnt/..x:tmpfs\n",
+		      "t.conf:2: mounts: target of 'a:/mnt/../etc:tmpfs:size=1m' has a '.' or '..' "
+		      "component",
+		      "t.conf:2: mounts: target of 'b:/mnt/./x:tmpfs' has a '.' or '..' component",
+		      "t.conf:2: mounts: target of 'c:/mnt/x/..:tmpfs' has a '.' or '..' component");
 }
 
 static void
