@@ -1486,20 +1486,17 @@ parse_mount(struct ctx *c, const struct rkv *kv, const char *word, struct cfg_mo
 		kv_err(c, kv, "target of '%s' is not an absolute path", show(buf, word));
 		return false;
 	}
-	m->source = strndup(word, (size_t)(a - word));
 	m->target = strndup(a + 1, (size_t)(b - a - 1));
+	if (m->target && !canonical_target(m->target)) {
+		kv_err(c, kv, "target of '%s' has a '.' or '..' component", show(buf, word));
+		free(m->target);
+		m->target = NULL; /* the next entry takes this slot */
+		return false;
+	}
+	m->source = strndup(word, (size_t)(a - word));
 	m->fstype = t ? strndup(b + 1, (size_t)(t - b - 1)) : strdup(b + 1);
 	if (!m->source || !m->target || !m->fstype || (t && !parse_mount_options(t + 1, m))) {
 		c->oom = true;
-		return false;
-	}
-	if (!canonical_target(m->target)) {
-		kv_err(c, kv, "target of '%s' has a '.' or '..' component", show(buf, word));
-		free(m->source);
-		free(m->target);
-		free(m->fstype);
-		free(m->data);
-		memset(m, 0, sizeof(*m)); /* the next entry takes this slot */
 		return false;
 	}
 	return true;

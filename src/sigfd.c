@@ -23,24 +23,27 @@ struct kernel_sigaction {
 };
 
 /*
- * The C library reserves the signals below its SIGRTMIN (glibc 32 and 33,
- * musl 32 to 34) and its sigaction() refuses them, but a parent can leave
- * them ignored (GNU make does) and an ignored disposition survives exec: a
- * Go or musl child would inherit it. Reset them with the raw system call;
- * sexton is single-threaded and has no handler of the library's on them
- * yet, so SIG_DFL is what they should be.
+ * Every disposition that is not SIG_DFL back to it: after exec, what the
+ * parent left ignored, which would leak into the children. With the raw
+ * system call, because the C library's sigaction() refuses the signals
+ * below its SIGRTMIN (glibc 32 and 33, musl 32 to 34), which a parent can
+ * leave ignored too (GNU make does); sexton has no handler of the
+ * library's on them yet. Only those not at SIG_DFL: setting SIG_DFL on a
+ * signal whose default is to ignore it discards one pending (POSIX), and a
+ * CONT, WINCH or URG sent while the parent had it blocked would be lost
+ * instead of forwarded.
  */
 static void
-reset_reserved_signals(void)
+reset_dispositions(void)
 {
 	struct kernel_sigaction old, dfl = { SIG_DFL, 0, NULL, 0 };
 	int sig;
 
-	for (sig = 32; sig < SIGRTMIN; sig++) {
-		if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) == 0 &&
-		    old.handler == SIG_IGN)
+	for (sig = 1; sig <= SIG_LINUX_RTMAX; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) == 0 &&
+		    old.handler != SIG_DFL)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-	}
 }
 
 /*
@@ -65,10 +68,9 @@ fill_forwardable(sigset_t *set)
 int
 sigfd_setup(void)
 {
-	struct sigaction dfl, old;
 	sigset_t set;
 	size_t i;
-	int sig, fd;
+	int fd;
 
 	fill_forwardable(&set);
 	for (i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
@@ -77,17 +79,7 @@ sigfd_setup(void)
 	if (sigprocmask(SIG_SETMASK, &set, NULL) < 0)
 		return -errno;
 
-	/* Only what is not SIG_DFL already (after exec: what the parent left
-	 * ignored). Setting SIG_DFL on a signal whose default is to ignore it
-	 * discards one pending (POSIX): a CONT, WINCH or URG sent while the
-	 * parent had it blocked would be lost instead of forwarded. */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &old) == 0 &&
-		    old.sa_handler != SIG_DFL)
-			sigaction(sig, &dfl, NULL); /* EINVAL for glibc's reserved ones: */
-	reset_reserved_signals();		    /* those are done here */
+	reset_dispositions();
 
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return fd < 0 ? -errno : fd;

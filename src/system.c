@@ -169,15 +169,12 @@ path_under(const char *path, const char *point)
 	return strncmp(path, point, len) == 0 && (path[len] == '/' || path[len] == '\0');
 }
 
-/* Whether PATH is below POINT, not POINT itself. */
+/* Whether PATH is below POINT, not POINT itself (the parser writes each
+ * target one way: config.c, canonical_target). */
 static bool
 path_below(const char *path, const char *point)
 {
-	size_t len = strlen(point);
-
-	while (len > 0 && point[len - 1] == '/')
-		len--;
-	return path_under(path, point) && path[len] == '/' && path[len + strspn(path + len, "/")];
+	return path_under(path, point) && strcmp(path, point) != 0;
 }
 
 /*
