@@ -1469,6 +1469,18 @@ canonical_target(char *path)
 	return true;
 }
 
+/* Frees what a slot holds and empties it, so that a refused entry's slot
+ * can be taken by the next one. */
+static void
+clear_mount(struct cfg_mount *m)
+{
+	free(m->source);
+	free(m->target);
+	free(m->fstype);
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
 /* "source:target:fstype[:options]"; the options may hold ':' themselves
  * (an SELinux context=). */
 static bool
@@ -1489,14 +1501,14 @@ parse_mount(struct ctx *c, const struct rkv *kv, const char *word, struct cfg_mo
 	m->target = strndup(a + 1, (size_t)(b - a - 1));
 	if (m->target && !canonical_target(m->target)) {
 		kv_err(c, kv, "target of '%s' has a '.' or '..' component", show(buf, word));
-		free(m->target);
-		m->target = NULL; /* the next entry takes this slot */
+		clear_mount(m);
 		return false;
 	}
 	m->source = strndup(word, (size_t)(a - word));
 	m->fstype = t ? strndup(b + 1, (size_t)(t - b - 1)) : strdup(b + 1);
 	if (!m->source || !m->target || !m->fstype || (t && !parse_mount_options(t + 1, m))) {
 		c->oom = true;
+		clear_mount(m);
 		return false;
 	}
 	return true;
@@ -1507,12 +1519,8 @@ free_mounts(struct cfg_mount *m, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(m[i].source);
-		free(m[i].target);
-		free(m[i].fstype);
-		free(m[i].data);
-	}
+	for (i = 0; i < n; i++)
+		clear_mount(&m[i]);
 	free(m);
 }
 
