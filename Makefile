@@ -83,6 +83,13 @@ build/tests/test_sextonctl%: tests/unit/test_sextonctl%.c $(CTL_LIB:src/%.c=buil
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ -ljansson -lcmocka
 
+# The allocation-failure tests (test_*_oom.c) wrap the allocators of
+# sexton's objects (tests/unit/allocfail.h).
+OOM_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+build/tests/test_%_oom: tests/unit/test_%_oom.c tests/unit/allocfail.h $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(OOM_WRAP) -o $@ $(filter %.c %.o,$^) $(LIBS) -lcmocka
+
 build/tests/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ $(LIBS) -lcmocka

@@ -51,6 +51,14 @@ void cfg_errors_free(struct cfg_errors *errs);
  */
 int cfg_error_format(const struct cfg_error *e, char *buf, size_t len);
 
+/*
+ * Call FN with each error of a failed parse as "FILE:LINE: msg"; when the
+ * parse failed with no error kept (out of memory before the first), once
+ * with "out of memory". Returns how many lines FN got.
+ */
+size_t cfg_errors_each(const struct cfg_errors *errs, void (*fn)(void *arg, const char *line),
+		       void *arg);
+
 enum svc_type { SVC_SIMPLE, SVC_NOTIFY, SVC_ONESHOT };
 enum svc_restart { RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_NEVER };
 enum svc_output { OUT_INHERIT, OUT_TAGGED, OUT_NULL, OUT_FILE };
@@ -144,7 +152,10 @@ struct cfg {
  * be zeroed or hold earlier errors), sorted by file then line.
  * Returns 0 when valid (ERRS is then left as it was: nothing to free if
  * it was zeroed); -1 when errors were appended, *OUT is then zeroed and
- * owns nothing, so callers keep their old configuration.
+ * owns nothing, so callers keep their old configuration. Out of memory
+ * is an error like the others ("out of memory", line 0), except when
+ * there was not even room to keep it: then -1 comes with no error
+ * appended (cfg_errors_each says so).
  */
 int cfg_parse_file(const char *path, const char *etc_dir, struct cfg *out,
 		   struct cfg_errors *errs);

@@ -24,6 +24,7 @@ wordv_push(struct wordv *wv, const char *word, size_t len)
 		nv = realloc(wv->v, ncap * sizeof(*nv));
 		if (!nv)
 			return -ENOMEM;
+		nv[wv->n] = NULL; /* terminated even if the copy below fails */
 		wv->v = nv;
 		wv->cap = ncap;
 	}

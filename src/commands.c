@@ -485,12 +485,16 @@ cmd_signal(struct sexton *sx, struct ctl_client *cl)
 }
 
 static void
+add_error_line(void *arg, const char *line)
+{
+	json_str(arg, line);
+}
+
+static void
 cmd_reload(struct sexton *sx, struct ctl_client *cl)
 {
 	struct cfg_errors errs = { 0 };
-	char line[1024];
 	struct json j;
-	size_t i;
 	int rc;
 
 	rc = sx_reload(sx, &errs);
@@ -507,10 +511,8 @@ cmd_reload(struct sexton *sx, struct ctl_client *cl)
 		json_int(&j, 1);
 		json_key(&j, "errors");
 		json_arr_begin(&j);
-		for (i = 0; i < errs.n; i++) {
-			cfg_error_format(&errs.v[i], line, sizeof(line));
-			json_str(&j, line);
-		}
+		if (rc != -ENOENT)
+			cfg_errors_each(&errs, add_error_line, &j);
 		json_arr_end(&j);
 	}
 	json_obj_end(&j);

@@ -253,6 +253,23 @@ cfg_error_format(const struct cfg_error *e, char *buf, size_t len)
 	return snprintf(buf, len, "%s: %s", e->file, e->msg);
 }
 
+size_t
+cfg_errors_each(const struct cfg_errors *errs, void (*fn)(void *arg, const char *line), void *arg)
+{
+	char line[sizeof(errs->v->file) + sizeof(errs->v->msg) + 16];
+	size_t i;
+
+	if (!errs->n) {
+		fn(arg, "out of memory");
+		return 1;
+	}
+	for (i = 0; i < errs->n; i++) {
+		cfg_error_format(&errs->v[i], line, sizeof(line));
+		fn(arg, line);
+	}
+	return errs->n;
+}
+
 /* ---- pass 1: lines, sections, keys ------------------------------------- */
 
 static bool
@@ -2280,16 +2297,25 @@ finish(struct ctx *c, struct cfg *out, struct cfg_errors *errs, bool errs_was_em
 	return 0;
 }
 
+/* Out of memory before the first error could be kept: the caller sees -1
+ * and no error (config.h), and *OUT owns nothing, as after any error. */
+static int
+no_room_for_errors(struct cfg *out)
+{
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
 int
 cfg_parse_file(const char *path, const char *etc_dir, struct cfg *out, struct cfg_errors *errs)
 {
 	bool was_empty = errs->v == NULL;
 	struct ctx c;
 
-	cfg_defaults(out);
-	/* Room for one error now, so "out of memory" can always be told. */
+	/* Room for one error now, so "out of memory" can be told later. */
 	if (errs_reserve(errs, 1) < 0)
-		return -1;
+		return no_room_for_errors(out);
+	cfg_defaults(out);
 	ctx_init(&c, etc_dir);
 	parse_path(&c, path, -1, 0);
 	return finish(&c, out, errs, was_empty);
@@ -2304,9 +2330,9 @@ cfg_parse_string(const char *text, const char *filename, const char *etc_dir, st
 	struct ctx c;
 	int fidx;
 
-	cfg_defaults(out);
 	if (errs_reserve(errs, 1) < 0)
-		return -1;
+		return no_room_for_errors(out);
+	cfg_defaults(out);
 	ctx_init(&c, etc_dir);
 	fidx = add_file(&c, filename ? filename : "<string>");
 	if (fidx < 0) {

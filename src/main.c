@@ -34,21 +34,24 @@ config_path_of(const struct options *opts)
 	return access(DEFAULT_CONFIG, F_OK) == 0 ? DEFAULT_CONFIG : NULL;
 }
 
+static void
+print_error_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", line);
+}
+
 /* Parse PATH; print every error as FILE:LINE: message. 0 or -1. */
 static int
 load_config(const char *path, struct cfg *cfg)
 {
 	struct cfg_errors errs = { 0 };
-	char line[1024];
-	size_t i;
+	size_t n;
 
 	if (cfg_parse_file(path, getenv("SEXTON_ETC_DIR"), cfg, &errs) == 0)
 		return 0;
-	for (i = 0; i < errs.n; i++) {
-		cfg_error_format(&errs.v[i], line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
-	}
-	fprintf(stderr, "sexton: %zu error(s) in the configuration; nothing started\n", errs.n);
+	n = cfg_errors_each(&errs, print_error_line, NULL);
+	fprintf(stderr, "sexton: %zu error(s) in the configuration; nothing started\n", n);
 	cfg_errors_free(&errs);
 	return -1;
 }

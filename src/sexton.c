@@ -211,21 +211,24 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 			 (int)target);
 }
 
+static void
+log_reload_error(void *arg, const char *line)
+{
+	(void)arg;
+	log_error("reload: %s", line);
+}
+
 int
 sx_reload(struct sexton *sx, struct cfg_errors *errs)
 {
 	struct cfg cfg;
-	char line[1024];
-	size_t i;
+	size_t n;
 
 	if (!sx->config_path)
 		return -ENOENT;
 	if (cfg_parse_file(sx->config_path, sx->etc_dir, &cfg, errs) < 0) {
-		for (i = 0; i < errs->n; i++) {
-			cfg_error_format(&errs->v[i], line, sizeof(line));
-			log_error("reload: %s", line);
-		}
-		log_error("reload: %zu error(s): configuration unchanged", errs->n);
+		n = cfg_errors_each(errs, log_reload_error, NULL);
+		log_error("reload: %zu error(s): configuration unchanged", n);
 		return -EINVAL;
 	}
 	log_set_level(cfg.log_level + sx->opts->verbosity);
