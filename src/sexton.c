@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "evmem.h"
 #include "exitstatus.h"
 #include "container_of.h"
 #include "log.h"
@@ -682,6 +683,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	/* Our own loop: the default loop would install a SIGCHLD handler and
 	 * reap behind our back; NOSIGMASK keeps libev off the signal mask. */
 	ev_set_syserr_cb(on_libev_syserr);
+	ev_set_allocator(evmem_realloc); /* wait for memory, not abort (evmem.h) */
 	sx->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
 	if (!sx->loop)
 		return -ENOMEM;

@@ -20,18 +20,27 @@ void *__real_realloc(void *p, size_t n);
 char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
 
-static long allocfail_at = -1; /* the allocation (from 0) that fails; -1: none */
+static long allocfail_at = -1; /* the first allocation (from 0) that fails; -1: none */
+static long allocfail_run = 1; /* how many fail from there on, one after another */
 static long allocfail_count;   /* allocations since allocfail_arm */
-static bool allocfail_hit;     /* whether the one to fail came */
+static long allocfail_hit;     /* how many were failed */
 
-/* From now on, count allocations and fail the one numbered AT (-1: none,
- * only count). */
+/* From now on, count allocations and fail RUN of them from the one
+ * numbered AT (AT -1: none, only count). */
+static inline void
+allocfail_arm_run(long at, long run)
+{
+	allocfail_count = 0;
+	allocfail_hit = 0;
+	allocfail_run = run;
+	allocfail_at = at < 0 ? 1L << 40 : at;
+}
+
+/* Fail the allocation numbered AT alone. */
 static inline void
 allocfail_arm(long at)
 {
-	allocfail_count = 0;
-	allocfail_hit = false;
-	allocfail_at = at < 0 ? 1L << 40 : at;
+	allocfail_arm_run(at, 1);
 }
 
 static inline void
@@ -43,9 +52,14 @@ allocfail_disarm(void)
 static bool
 allocfail_now(void)
 {
-	if (allocfail_at < 0 || allocfail_count++ != allocfail_at)
+	long i;
+
+	if (allocfail_at < 0)
 		return false;
-	allocfail_hit = true;
+	i = allocfail_count++;
+	if (i < allocfail_at || i >= allocfail_at + allocfail_run)
+		return false;
+	allocfail_hit++;
 	return true;
 }
 
