@@ -36,7 +36,8 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o)
 ASAN_OBJ  := $(LIB_SRC:src/%.c=build/asan/obj/%.o)
 UNIT_BIN  := $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c))
 CTL_UNIT  := $(filter build/tests/test_sextonctl%,$(UNIT_BIN))
-FIX_BIN   := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c))
+FIX_BIN   := $(patsubst tests/fixtures/%.c,build/fixtures/%,$(wildcard tests/fixtures/*.c)) \
+	     build/fixtures/liboomshim.so
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(filter-out bench/usertime.c,$(wildcard bench/*.c))) \
 	build/bench/usertime.so
@@ -93,6 +94,11 @@ build/tests/test_%_oom: tests/unit/test_%_oom.c tests/unit/allocfail.h $(ASAN_OB
 build/tests/%: tests/unit/%.c $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+# LD_PRELOAD library: allocations fail in a running sexton on demand.
+build/fixtures/liboomshim.so: tests/fixtures/preload/oomshim.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) -O2 -fPIC -shared -o $@ $<
 
 build/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(@D)

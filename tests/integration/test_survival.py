@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 
-from conftest import children_of, control_request, wait_for
+import pytest
+
+from conftest import FIXTURES, SEXTON, children_of, control_request, wait_for
 
 INJECT = ("epoll_wait", "epoll_pwait")  # glibc's epoll_wait is epoll_wait; musl's is epoll_pwait
 
@@ -299,3 +301,106 @@ def test_a_control_client_that_epoll_refuses_is_answered(run, tmp_path):
     # At debug level (the prefix), not as an error: clients come at others' will.
     assert "sexton: debug: cannot watch a control client (epoll_ctl failed)" \
         in (tmp_path / "err").read_text()
+
+
+def interposable(binary):
+    """Whether an LD_PRELOAD library can replace BINARY's malloc: a dynamic
+    glibc build, not the static one (no loader) nor ASan (it must come
+    first, and its allocator is its own)."""
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True).stdout
+    return "libc.so" in out and "libasan" not in out
+
+
+def test_pid1_survives_a_while_without_memory(daemon, tmp_path, monkeypatch):
+    """Every malloc, calloc and realloc of the running sexton fails for
+    1.5 s, then every third for 2 s (an LD_PRELOAD shim,
+    tests/fixtures/preload/oomshim.c), as under RLIMIT_AS or
+    vm.overcommit_memory=2, while a service crash-loops, a service is
+    killed, the configuration is reloaded and clients ask for the status
+    and the process tree. sexton must live through it (libev would abort()
+    where it cannot grow its tables; evmem.c makes it wait), say why the
+    reload failed, and afterwards supervise, answer and reload as before."""
+    if not interposable(SEXTON):
+        pytest.skip("allocations can be replaced in the dynamic glibc build only")
+    shim = FIXTURES / "liboomshim.so"
+    assert shim.exists(), "make builds build/fixtures/liboomshim.so"
+    flag = tmp_path / "oom"
+    flag.write_text("0")
+
+    def memory(mode):
+        """The shim's mode: '0' none fail, '1' all, '3' every third. In
+        place: sexton has the file mapped, and a truncated one is SIGBUS."""
+        with open(flag, "r+b") as f:
+            f.write(mode.encode())
+
+    monkeypatch.setenv("LD_PRELOAD", str(shim))
+    monkeypatch.setenv("OOMSHIM_FLAG", str(flag))
+    sock = tmp_path / "ctl.sock"
+    conf = (f"[sexton]\nsocket = {sock}\nstop_timeout = 2\n"
+            "[service:web]\ncommand = sleep 1000\n"
+            "[service:tick]\ncommand = sh -c 'echo tick; sleep 0.1; exit 1'\n"
+            "restart = always\nrestart_delay = 0.05\nrestart_delay_max = 0.05\n"
+            "start_limit = 1000/1\noutput = tagged\n")
+    d = daemon(conf)
+    d.wait_log(r"service web: started, pid \d+")
+    d.wait_log(r"service tick: started", count=2)
+    web = d.started_pid("web")  # as sexton's namespace numbers it
+    host_web = [p for p in children_of(d.sexton_pid)
+                if pathlib.Path(f"/proc/{p}/comm").read_text().strip() == "sleep"][0]
+    # The shim is gone from what sexton hands its services.
+    assert b"LD_PRELOAD" not in pathlib.Path(f"/proc/{host_web}/environ").read_bytes()
+
+    pid1 = d.sexton_pid
+
+    def alive():
+        if d.proc.poll() is not None:
+            raise AssertionError(f"sexton died without memory (unshare: {d.proc.returncode})"
+                                 f"\n--- log:\n{d.log()}")
+
+    def ask_for(seconds, requests=("status", "ps", "metrics", "doctor")):
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            for r in requests:
+                try:
+                    control_request(sock, r, timeout=1)
+                except (OSError, ValueError):
+                    pass  # refused, dropped, cut short or late while memory is short
+            alive()
+            time.sleep(0.05)
+
+    def hup():
+        try:
+            os.kill(pid1, signal.SIGHUP)
+        except ProcessLookupError:
+            d.proc.wait(5)
+            alive()
+
+    memory("1")
+    os.kill(host_web, signal.SIGKILL)
+    hup()
+    ask_for(1.5)
+    memory("3")
+    hup()
+    ask_for(2)
+    memory("0")
+    time.sleep(0.2)
+    alive()
+
+    d.wait_log(r"reload: out of memory")
+    d.wait_log(r"reload: 1 error\(s\): configuration unchanged")
+    d.wait_log(r"service web: started, pid \d+", count=2, timeout=10)
+    assert d.started_pid("web") != web
+
+    def healthy():
+        doc = control_request(sock, "status", timeout=2)[0]
+        states = {s["name"]: s["state"] for s in doc["services"]}
+        return states if states.get("web") == "running" else None
+
+    assert wait_for(healthy, timeout=10, what="web running again")["tick"] in (
+        "starting", "running", "backoff", "stopped")
+    ticks = len(re.findall(r"service tick: started", d.log()))
+    d.wait_log(r"service tick: started", count=ticks + 2, timeout=10)
+    d.signal(signal.SIGHUP)
+    d.wait_log(r"reload: " + re.escape(str(d.conf)), timeout=5)
+    assert d.proc.poll() is None
+    assert d.stop() in (0, 1)
