@@ -69,6 +69,7 @@ struct file_id {
 
 struct ctx {
 	const char *etc_dir;
+	const char *top; /* the file (or name) given to cfg_parse_*, for errors about no file */
 	char **files; /* file names by index, in the order they were read */
 	size_t nfiles, capfiles;
 	bool too_many_files;
@@ -130,7 +131,7 @@ struct pfile {
 static const char *
 fname(const struct ctx *c, int fidx)
 {
-	return fidx >= 0 && (size_t)fidx < c->nfiles ? c->files[fidx] : "<config>";
+	return fidx >= 0 && (size_t)fidx < c->nfiles ? c->files[fidx] : c->top;
 }
 
 static void __attribute__((format(printf, 4, 5)))
@@ -2265,10 +2266,11 @@ ctx_free(struct ctx *c)
 }
 
 static void
-ctx_init(struct ctx *c, const char *etc_dir)
+ctx_init(struct ctx *c, const char *etc_dir, const char *top)
 {
 	memset(c, 0, sizeof(*c));
 	c->etc_dir = etc_dir ? etc_dir : "/etc";
+	c->top = top;
 	c->sexton.kind = SEC_SEXTON;
 	c->sexton.tail = &c->sexton.head;
 	c->system.kind = SEC_SYSTEM;
@@ -2316,7 +2318,7 @@ cfg_parse_file(const char *path, const char *etc_dir, struct cfg *out, struct cf
 	if (errs_reserve(errs, 1) < 0)
 		return no_room_for_errors(out);
 	cfg_defaults(out);
-	ctx_init(&c, etc_dir);
+	ctx_init(&c, etc_dir, path);
 	parse_path(&c, path, -1, 0);
 	return finish(&c, out, errs, was_empty);
 }
@@ -2333,8 +2335,8 @@ cfg_parse_string(const char *text, const char *filename, const char *etc_dir, st
 	if (errs_reserve(errs, 1) < 0)
 		return no_room_for_errors(out);
 	cfg_defaults(out);
-	ctx_init(&c, etc_dir);
-	fidx = add_file(&c, filename ? filename : "<string>");
+	ctx_init(&c, etc_dir, filename ? filename : "<string>");
+	fidx = add_file(&c, c.top);
 	if (fidx < 0) {
 		c.oom = true;
 		return finish(&c, out, errs, was_empty);
