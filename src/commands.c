@@ -16,6 +16,7 @@
 #include "json.h"
 #include "output.h"
 #include "diagfmt.h"
+#include "evmem.h"
 #include "procscan.h"
 #include "service.h"
 #include "sexton.h"
@@ -776,6 +777,9 @@ cmd_metrics(struct sexton *sx, struct ctl_client *cl)
 	metric(f, "sexton_reap_passes_total", "counter",
 	       "Drains of the child list (waitpid(-1) until nothing more has exited).");
 	text_printf(f, "sexton_reap_passes_total %lu\n", sx->reap_passes);
+	metric(f, "sexton_memory_waits_total", "counter",
+	       "Waits of 10 ms for memory libev could not get (evmem).");
+	text_printf(f, "sexton_memory_waits_total %lu\n", evmem_waits());
 	metric(f, "sexton_control_requests_total", "counter", "Control socket requests.");
 	text_printf(f, "sexton_control_requests_total %llu\n", sx->ctl.requests);
 	if (sx->have_services && sx->sup.sink) {

@@ -8,6 +8,8 @@
 
 #include "log.h"
 
+/* Process-wide, as the allocator itself is: ev_set_allocator takes no
+ * context to hang it on. */
 static unsigned long waits;
 
 void *

@@ -400,6 +400,9 @@ def test_pid1_survives_a_while_without_memory(daemon, tmp_path, monkeypatch):
         "starting", "running", "backoff", "stopped")
     ticks = len(re.findall(r"service tick: started", d.log()))
     d.wait_log(r"service tick: started", count=ticks + 2, timeout=10)
+    metrics = control_request(sock, "metrics")[0]["text"]
+    waits = re.search(r"^sexton_memory_waits_total (\d+)$", metrics, re.M)
+    assert waits and int(waits.group(1)) > 0, metrics
     d.signal(signal.SIGHUP)
     d.wait_log(r"reload: " + re.escape(str(d.conf)), timeout=5)
     assert d.proc.poll() is None
