@@ -1,9 +1,7 @@
 /* evmem — see include/evmem.h. */
 #include "evmem.h"
 
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -23,12 +21,12 @@ evmem_realloc(void *ptr, long size)
 		free(ptr);
 		return NULL;
 	}
-	/* A failed realloc leaves PTR as it was: it can be tried again. */
+	/* A failed realloc (ENOMEM, its only error) leaves PTR as it was: it
+	 * can be tried again. */
 	while (!(p = realloc(ptr, (size_t)size))) {
 		if (tries % EVMEM_LOG_EVERY == 0)
-			log_error("libev cannot allocate %ld bytes: %s; trying again every %ld ms "
-				  "(try %lu)", size, strerror(errno ? errno : ENOMEM),
-				  EVMEM_RETRY_NS / 1000000, tries + 1);
+			log_error("libev cannot allocate %ld bytes: out of memory; trying again "
+				  "every %ld ms (try %lu)", size, EVMEM_RETRY_NS / 1000000, tries + 1);
 		tries++;
 		waits++;
 		nanosleep(&pause, NULL);

@@ -83,6 +83,7 @@ test_every_allocation_failing_in_a_read(void **state)
 		allocfail_arm(n);
 		rc = envfile_read(path, &env);
 		allocfail_disarm();
+		assert_true(allocfail_hit);
 		assert_int_equal(rc, -ENOMEM);
 		env_free(&env);
 	}
