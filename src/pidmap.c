@@ -2,6 +2,7 @@
 #include "pidmap.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -22,6 +23,41 @@ capacity_for(size_t max_entries)
 	return cap;
 }
 
+static bool
+has_room(const struct pidmap *m)
+{
+	return (m->count + 1) * 2 <= m->mask + 1;
+}
+
+/* PID, known to be absent, into a table with room. */
+static void
+insert_new(struct pidmap *m, pid_t pid, void *value)
+{
+	size_t i = slot_of(m, pid);
+
+	while (m->slots[i].pid)
+		i = (i + 1) & m->mask;
+	m->slots[i].pid = pid;
+	m->slots[i].value = value;
+	m->count++;
+}
+
+static struct pidmap_slot *
+find(const struct pidmap *m, pid_t pid)
+{
+	size_t i = slot_of(m, pid);
+
+	while (m->slots[i].pid) {
+		if (m->slots[i].pid == pid)
+			return &m->slots[i];
+		i = (i + 1) & m->mask;
+	}
+	for (i = 0; i < m->nspill; i++) /* empty but for a moment without memory */
+		if (m->spill[i].pid == pid)
+			return (struct pidmap_slot *)&m->spill[i];
+	return NULL;
+}
+
 int
 pidmap_init(struct pidmap *m, size_t max_entries)
 {
@@ -32,6 +68,7 @@ pidmap_init(struct pidmap *m, size_t max_entries)
 		return -ENOMEM;
 	m->mask = cap - 1;
 	m->count = 0;
+	m->nspill = 0;
 	return 0;
 }
 
@@ -42,52 +79,79 @@ pidmap_free(struct pidmap *m)
 	m->slots = NULL;
 	m->mask = 0;
 	m->count = 0;
+	m->nspill = 0;
 }
 
 int
 pidmap_reserve(struct pidmap *m, size_t max_entries)
 {
-	struct pidmap bigger;
-	size_t i;
+	size_t want = max_entries, oldcap = m->mask + 1, cap, i;
+	struct pidmap_slot *old = m->slots, *slots;
 
-	if (capacity_for(max_entries) <= m->mask + 1)
-		return 0;
-	if (pidmap_init(&bigger, max_entries) < 0)
-		return -ENOMEM;
-	for (i = 0; i <= m->mask; i++)
-		if (m->slots[i].pid)
-			pidmap_put(&bigger, m->slots[i].pid, m->slots[i].value);
-	pidmap_free(m);
-	*m = bigger;
+	if (want < m->count + m->nspill)
+		want = m->count + m->nspill;
+	cap = capacity_for(want);
+	if (cap > oldcap) {
+		slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		m->slots = slots;
+		m->mask = cap - 1;
+		m->count = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i].pid)
+				insert_new(m, old[i].pid, old[i].value);
+		free(old);
+	}
+	/* The capacity holds WANT at load <= 1/2, so every spilled entry fits. */
+	while (m->nspill) {
+		m->nspill--;
+		insert_new(m, m->spill[m->nspill].pid, m->spill[m->nspill].value);
+	}
 	return 0;
 }
 
 int
 pidmap_put(struct pidmap *m, pid_t pid, void *value)
 {
-	size_t i = slot_of(m, pid);
+	struct pidmap_slot *s = find(m, pid);
 
-	while (m->slots[i].pid && m->slots[i].pid != pid)
-		i = (i + 1) & m->mask;
-	if (!m->slots[i].pid) {
-		if ((m->count + 1) * 2 > m->mask + 1)
-			return -ENOSPC;
-		m->count++;
+	if (s) {
+		s->value = value;
+		return 0;
 	}
-	m->slots[i].pid = pid;
-	m->slots[i].value = value;
+	if (!has_room(m) && pidmap_reserve(m, 2 * (m->count + m->nspill + 1)) < 0) {
+		if (m->nspill == PIDMAP_SPILL)
+			return -ENOMEM;
+		m->spill[m->nspill].pid = pid;
+		m->spill[m->nspill].value = value;
+		m->nspill++;
+		return 0;
+	}
+	insert_new(m, pid, value);
 	return 0;
 }
 
 void *
 pidmap_get(const struct pidmap *m, pid_t pid)
 {
-	size_t i = slot_of(m, pid);
+	const struct pidmap_slot *s = find(m, pid);
 
-	while (m->slots[i].pid) {
-		if (m->slots[i].pid == pid)
-			return m->slots[i].value;
-		i = (i + 1) & m->mask;
+	return s ? s->value : NULL;
+}
+
+static void *
+del_spilled(struct pidmap *m, pid_t pid)
+{
+	size_t i;
+	void *value;
+
+	for (i = 0; i < m->nspill; i++) {
+		if (m->spill[i].pid != pid)
+			continue;
+		value = m->spill[i].value;
+		m->spill[i] = m->spill[--m->nspill];
+		return value;
 	}
 	return NULL;
 }
@@ -100,7 +164,7 @@ pidmap_del(struct pidmap *m, pid_t pid)
 
 	while (m->slots[i].pid != pid) {
 		if (!m->slots[i].pid)
-			return NULL;
+			return m->nspill ? del_spilled(m, pid) : NULL;
 		i = (i + 1) & m->mask;
 	}
 	value = m->slots[i].value;

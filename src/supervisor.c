@@ -40,13 +40,9 @@ sup_track_pid(struct supervisor *sup, struct service *svc, pid_t old, pid_t pid)
 {
 	if (old > 0)
 		pidmap_del(&sup->pids, old);
-	if (pid > 0 && pidmap_put(&sup->pids, pid, svc) == -ENOSPC) {
-		/* More live service pids than expected (stuck ones linger): grow. */
-		if (pidmap_reserve(&sup->pids, sup->pids.count + 16) == 0)
-			pidmap_put(&sup->pids, pid, svc);
-		else
-			log_error("service %s: out of memory tracking pid %d", svc->name, (int)pid);
-	}
+	/* The map grows when stuck pids linger, and spills when it cannot. */
+	if (pid > 0 && pidmap_put(&sup->pids, pid, svc) < 0)
+		log_error("service %s: out of memory tracking pid %d", svc->name, (int)pid);
 }
 
 /* ---- dependency edges ------------------------------------------------------ */

@@ -33,21 +33,24 @@ test_put_get_del(void **state)
 }
 
 static void
-test_full_is_refused(void **state)
+test_half_full_grows(void **state)
 {
 	struct pidmap m;
-	int i, rc = 0;
+	int i;
 
 	(void)state;
 	assert_int_equal(pidmap_init(&m, 1), 0); /* capacity 16: 8 fit */
 	for (i = 1; i <= 8; i++)
 		assert_int_equal(pidmap_put(&m, i, V(i)), 0);
-	rc = pidmap_put(&m, 9, V(9));
-	assert_int_equal(rc, -ENOSPC);
-	assert_int_equal(pidmap_reserve(&m, 100), 0);
+	assert_int_equal(m.mask + 1, 16);
 	assert_int_equal(pidmap_put(&m, 9, V(9)), 0);
+	assert_true(m.mask + 1 >= 32);
+	assert_int_equal(m.nspill, 0);
+	assert_int_equal(pidmap_reserve(&m, 100), 0);
+	assert_int_equal(m.mask + 1, 256);
 	for (i = 1; i <= 9; i++)
 		assert_ptr_equal(pidmap_get(&m, i), V(i));
+	assert_int_equal(m.count, 9);
 	pidmap_free(&m);
 }
 
@@ -85,7 +88,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get_del),
-		cmocka_unit_test(test_full_is_refused),
+		cmocka_unit_test(test_half_full_grows),
 		cmocka_unit_test(test_churn_matches_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
