@@ -27,6 +27,21 @@ fill_half(struct pidmap *m)
 		assert_int_equal(pidmap_put(m, i, V(i)), 0);
 }
 
+/* fill_half, then with memory gone (allocfail left armed) pids 100..
+ * fill the spill, and none is refused. */
+static void
+fill_both_without_memory(struct pidmap *m)
+{
+	int i;
+
+	fill_half(m);
+	allocfail_arm_run(0, 1000);
+	for (i = 100; i < 100 + PIDMAP_SPILL; i++)
+		assert_int_equal(pidmap_put(m, i, V(i)), 0);
+	assert_int_equal(m->nspill, PIDMAP_SPILL);
+	assert_int_equal(m->mask + 1, 16);
+}
+
 static void
 test_spilled_pid_is_found_and_deleted(void **state)
 {
@@ -63,12 +78,8 @@ test_next_growth_empties_the_spill(void **state)
 	int i;
 
 	(void)state;
-	fill_half(&m);
-	allocfail_arm_run(0, 1000);
-	for (i = 100; i < 100 + PIDMAP_SPILL; i++)
-		assert_int_equal(pidmap_put(&m, i, V(i)), 0);
+	fill_both_without_memory(&m);
 	allocfail_disarm();
-	assert_int_equal(m.nspill, PIDMAP_SPILL);
 	assert_int_equal(pidmap_put(&m, 500, V(500)), 0); /* memory is back */
 	assert_int_equal(m.nspill, 0);
 	assert_int_equal(m.count, 8 + PIDMAP_SPILL + 1);
@@ -109,10 +120,7 @@ test_full_spill_refuses_and_keeps_the_rest(void **state)
 	int i;
 
 	(void)state;
-	fill_half(&m);
-	allocfail_arm_run(0, 1000);
-	for (i = 100; i < 100 + PIDMAP_SPILL; i++)
-		assert_int_equal(pidmap_put(&m, i, V(i)), 0);
+	fill_both_without_memory(&m);
 	assert_int_equal(pidmap_put(&m, 999, V(999)), -ENOMEM);
 	assert_int_equal(pidmap_put(&m, 100, V(7)), 0); /* a replace needs no room */
 	allocfail_disarm();
