@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -915,6 +916,26 @@ follow(struct ctl *ctl, struct conn *c)
 	}
 }
 
+/*
+ * shutdown, poweroff, reboot and halt stop every service in the turn that
+ * answers them, and that includes this client when a service runs it (a
+ * oneshot doing `sextonctl poweroff`): ignoring the stop's SIGTERM, and a
+ * terminal's SIGHUP, lets it print the answer. The client's time limit and
+ * the stop_timeout before SIGKILL still bound it.
+ */
+static void
+outlive_the_stop(const struct command *cmd)
+{
+	static const char *const ending[] = { "shutdown", "poweroff", "reboot", "halt" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+		if (strcmp(cmd->name, ending[i]) == 0) {
+			signal(SIGTERM, SIG_IGN);
+			signal(SIGHUP, SIG_IGN);
+		}
+}
+
 static int
 exchange(struct ctl *ctl)
 {
@@ -923,6 +944,7 @@ exchange(struct ctl *ctl)
 	size_t len;
 	int r;
 
+	outlive_the_stop(ctl->cmd);
 	r = conn_open(&c, ctl->socket_path, ctl->timeout_s);
 	if (r < 0) {
 		if (r == -EAGAIN)

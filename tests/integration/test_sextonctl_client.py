@@ -7,6 +7,7 @@ import pathlib
 import pty
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -309,6 +310,43 @@ def test_error_codes(fake, json_flag):
     assert p.returncode == 1
     assert "/etc/sexton.conf:3: unknown key 'x'\n" in p.err
     assert "/etc/sexton.conf:9: bad value\n" in p.err
+
+
+@pytest.mark.parametrize("cmd,answer,says", [
+    ("shutdown", {"shutdown": True}, "shutting down"),
+    ("poweroff", {"poweroff": True}, "powering off"),
+    ("reboot", {"reboot": True}, "rebooting"),
+    ("halt", {"halt": True}, "halting"),
+])
+def test_the_commands_that_stop_everything_outlive_the_stop(fake, cmd, answer, says):
+    """sexton stops every service in the turn that answers these, the
+    client too when a service runs it: SIGTERM and SIGHUP arriving before
+    the answer must not keep it from printing it."""
+    go = threading.Event()
+    server = fake({cmd: Reply([answer], before=go)})
+    p = subprocess.Popen([CTL, "-S", server.path, cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    deadline = time.monotonic() + 10
+    while not server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.requests == [cmd]
+    p.send_signal(signal.SIGTERM)
+    p.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+    go.set()
+    out, err = p.communicate(timeout=10)
+    assert (p.returncode, out.decode(), err.decode()) == (0, says + "\n", "")
+
+
+def test_other_commands_die_of_sigterm_as_usual(fake):
+    server = fake({"status": Reply(silent=True)})
+    p = subprocess.Popen([CTL, "-S", server.path, "status"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=clean_env())
+    deadline = time.monotonic() + 10
+    while not server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(10) == -signal.SIGTERM
 
 
 def test_doctor_and_check_problems_exit_1(fake):

@@ -425,3 +425,16 @@ def test_what_boot_cannot_do_is_a_warning_and_boot_goes_on(daemon, tmp_path):
     assert "system mode: 0 file system(s) mounted, 0 already, 1 failed\n" in log
     d.signal(signal.SIGUSR2)
     assert d.wait(10) == HALTED
+
+
+@pytest.mark.parametrize("cmd,says,death", [("poweroff", "powering off", HALTED),
+                                            ("reboot", "rebooting", REBOOTED)])
+def test_the_service_that_asks_for_the_end_still_says_so(daemon, tmp_path, cmd, says, death):
+    """A oneshot running `sextonctl poweroff` is stopped with everything
+    else, in the turn that answers it: its answer must still reach the log
+    (sextonctl outlives the stop's SIGTERM for these commands)."""
+    d = start(daemon, system_conf(services=(
+        "[service:off]\ntype = oneshot\noutput = tagged\n"
+        f"command = /bin/sh -c 'sleep 0.3; exec {SEXTONCTL} -S {tmp_path}/default.sock {cmd}'\n")))
+    assert d.wait(10) == death, d.log()
+    assert re.search(rf"^off\s*\| {says}$", d.out(), re.M), d.out()

@@ -24,10 +24,11 @@ import threading
 
 
 class Reply:
-    def __init__(self, lines=(), delay=0.0, gate=None, silent=False, hold=False):
+    def __init__(self, lines=(), delay=0.0, gate=None, silent=False, hold=False, before=None):
         self.lines = list(lines)
         self.delay = delay    # seconds between lines
         self.gate = gate      # threading.Event: wait for it after the first line
+        self.before = before  # threading.Event: wait for it before the first line
         self.silent = silent  # read the request, never answer
         self.hold = hold      # after the lines, keep the connection until the client goes
 
@@ -131,6 +132,8 @@ class FakeSexton:
 
     def _send(self, conn, reply):
         conn.settimeout(30)
+        if reply.before is not None:
+            reply.before.wait(30)
         for i, item in enumerate(reply.lines):
             if i == 1 and reply.gate is not None:
                 reply.gate.wait(30)
