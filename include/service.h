@@ -27,6 +27,7 @@
  *   BACKOFF   STOP                                     STOPPED
  *   FAILED, DONE, STOPPED
  *             START                                    (as STOPPED + START; limits reset)
+ *   FAILED    FORGIVE    a reload changed it           STOPPED   limits reset
  *
  * Delays: restart_delay doubles with each consecutive failure up to
  * restart_delay_max; a run longer than restart_delay_max resets the count.
@@ -64,6 +65,7 @@ enum svc_event {
 	SVC_EV_EXIT,	 /* the main process was reaped; status in last_status */
 	SVC_EV_TIMER,	 /* the state's timer fired */
 	SVC_EV_WATCHDOG, /* WATCHDOG=1 overdue */
+	SVC_EV_FORGIVE,	 /* a reload changed a failed one: stopped, free to start again */
 };
 
 /* What happens once a stop completes. */
@@ -85,6 +87,7 @@ struct service {
 	bool ready;
 	bool killed;  /* this stop needed SIGKILL */
 	bool stuck;   /* still alive kill_timeout after SIGKILL */
+	bool blocked; /* stopped, wanted up, and a dependency failed or is blocked */
 	enum svc_after_stop after_stop;
 
 	pid_t pid; /* main process (MAINPID= may change it); 0 = none */

@@ -250,6 +250,18 @@ cmd_status(struct sexton *sx, struct ctl_client *cl)
 
 enum goal { GOAL_PENDING, GOAL_REACHED, GOAL_FAILED };
 
+/* "web: failed: REASON" for a failed service; "web: not started:
+ * dependency db failed" for one a failed dependency blocks. */
+static void
+failure_text(char *out, size_t len, const struct service *svc)
+{
+	if (svc->state != SVC_FAILED)
+		snprintf(out, len, "%s: %s", svc->name, svc->reason);
+	else
+		snprintf(out, len, "%s: failed%s%s", svc->name, svc->reason[0] ? ": " : "",
+			 svc->reason);
+}
+
 static enum goal
 goal_of(enum ctl_cmd cmd, const struct service *svc)
 {
@@ -258,7 +270,7 @@ goal_of(enum ctl_cmd cmd, const struct service *svc)
 									     : GOAL_REACHED;
 	if (svc_is_up(svc))
 		return GOAL_REACHED;
-	if (svc->state == SVC_FAILED)
+	if (svc->state == SVC_FAILED || svc->blocked)
 		return GOAL_FAILED;
 	return GOAL_PENDING;
 }
@@ -291,8 +303,7 @@ check_operation(struct sexton *sx, struct ctl_client *cl)
 	if (failed) {
 		char msg[512];
 
-		snprintf(msg, sizeof(msg), "%s: failed%s%s", failed->name,
-			 failed->reason[0] ? ": " : "", failed->reason);
+		failure_text(msg, sizeof(msg), failed);
 		json_key(&j, "error");
 		json_str(&j, msg);
 		json_key(&j, "code");
@@ -318,7 +329,10 @@ cmd_operation(struct sexton *sx, struct ctl_client *cl)
 	}
 	for (k = 0; k < o.nnames; k++) {
 		svc = sup_find(&sx->sup, o.names[k]);
-		if (cl->req.cmd == CTL_START)
+		/* A restart of a service that is down is a start: its
+		 * dependencies come first. One in backoff starts at once. */
+		if (cl->req.cmd == CTL_START ||
+		    (cl->req.cmd == CTL_RESTART && !svc_has_process(svc) && svc->state != SVC_BACKOFF))
 			sup_start_service(&sx->sup, svc);
 		else if (cl->req.cmd == CTL_STOP)
 			sup_stop_service(&sx->sup, svc);
@@ -351,9 +365,11 @@ check_wait(struct sexton *sx, struct ctl_client *cl)
 		ctl_error(cl, 1, "%s: removed from the configuration", cl->req.argv[0]);
 		return;
 	}
-	if (svc->state == SVC_FAILED) {
-		ctl_error(cl, 1, "%s: failed%s%s", svc->name, svc->reason[0] ? ": " : "",
-			  svc->reason);
+	if (svc->state == SVC_FAILED || svc->blocked) {
+		char msg[512];
+
+		failure_text(msg, sizeof(msg), svc);
+		ctl_error(cl, 1, "%s", msg);
 		return;
 	}
 	if (!svc_is_up(svc))

@@ -418,6 +418,7 @@ spawn_service(struct service *svc)
 		return;
 	}
 	svc->reason[0] = '\0'; /* running: neither failed nor blocked */
+	svc->blocked = false;
 	if (svc->starts++)
 		svc->restarts++;
 	svc->started_at = ev_now(svc->sup->loop);
@@ -729,6 +730,14 @@ svc_step(struct service *svc, enum svc_event ev)
 		else
 			on_start(svc);
 		return;
+	case SVC_EV_FORGIVE:
+		if (svc->state != SVC_FAILED)
+			return;
+		svc->failures = 0;
+		svc->limit_window_starts = 0;
+		svc->reason[0] = '\0';
+		set_state(svc, SVC_STOPPED);
+		return;
 	case SVC_EV_READY: on_ready(svc); return;
 	case SVC_EV_EXIT: on_exit_event(svc); return;
 	case SVC_EV_TIMER: on_timer_event(svc); return;
@@ -758,6 +767,7 @@ svc_new(struct supervisor *sup, const struct cfg_service *cfg)
 	svc->cfg = cfg;
 	svc->sup = sup;
 	svc->state = SVC_STOPPED;
+	svc->state_since = ev_now(sup->loop); /* "stopped for" counts from here */
 	svc->ready_rd = -1;
 	ev_init(&svc->timer, on_timer);
 	ev_init(&svc->watchdog, on_watchdog);

@@ -90,19 +90,23 @@ link_dependencies(struct supervisor *sup)
 
 /* ---- start and stop ordering ---------------------------------------------- */
 
+/* Whether every dependency of SVC is up; *FAILED is one that failed, or
+ * that is blocked itself, if any (it keeps SVC from starting until
+ * someone starts it again or a reload changes it). */
 static bool
 deps_up(struct service *svc, struct service **failed)
 {
+	bool up = true;
 	size_t i;
 
 	*failed = NULL;
 	for (i = 0; i < svc->ndeps; i++) {
-		if (svc->deps[i]->state == SVC_FAILED)
+		if (!*failed && (svc->deps[i]->state == SVC_FAILED || svc->deps[i]->blocked))
 			*failed = svc->deps[i];
 		if (!svc_is_up(svc->deps[i]))
-			return false;
+			up = false;
 	}
-	return true;
+	return up;
 }
 
 static bool
@@ -116,6 +120,23 @@ dependents_down(const struct service *svc)
 	return true;
 }
 
+static void schedule_evaluation(struct supervisor *sup);
+
+/* SVC will not start while FAILED stays as it is: say so once, pass it on
+ * to its own dependents (the next pass), and tell a `sextonctl start` or
+ * `wait` that is waiting for it. */
+static void
+block(struct supervisor *sup, struct service *svc, const struct service *failed)
+{
+	svc->blocked = true;
+	snprintf(svc->reason, sizeof(svc->reason), "not started: dependency %s %s", failed->name,
+		 failed->blocked ? "cannot start" : "failed");
+	log_error("service %s: %s", svc->name, svc->reason);
+	schedule_evaluation(sup);
+	if (sup->on_change)
+		sup->on_change(sup);
+}
+
 /* Start SVC if it wants to be up and may; stop it if it must go down and
  * nothing running depends on it any more. */
 static void
@@ -125,6 +146,10 @@ evaluate(struct supervisor *sup, struct service *svc)
 	bool down = sup->stopping_all || svc->removed || !svc->want_up;
 
 	if (down) {
+		if (svc->blocked) { /* not wanted any more: nothing blocks it */
+			svc->blocked = false;
+			svc->reason[0] = '\0';
+		}
 		if (svc_has_process(svc) && svc->state != SVC_STOPPING && dependents_down(svc))
 			svc_step(svc, SVC_EV_STOP);
 		else if (svc->state == SVC_BACKOFF)
@@ -135,11 +160,13 @@ evaluate(struct supervisor *sup, struct service *svc)
 		return;
 	if (deps_up(svc, &failed)) {
 		svc->reason[0] = '\0';
+		svc->blocked = false;
 		svc_step(svc, SVC_EV_START);
-	} else if (failed && !svc->reason[0]) {
-		snprintf(svc->reason, sizeof(svc->reason), "not started: dependency %s failed",
-			 failed->name);
-		log_error("service %s: %s", svc->name, svc->reason);
+	} else if (failed && !svc->blocked) {
+		block(sup, svc, failed);
+	} else if (!failed && svc->blocked) {
+		svc->blocked = false; /* it is being started again */
+		svc->reason[0] = '\0';
 	}
 }
 
@@ -193,6 +220,7 @@ critical_gone(const struct service *svc, int old)
 		return true;
 	/* restart = never and it exited by itself (not because we stopped it). */
 	return svc->state == SVC_STOPPED && old != SVC_STOPPING && old != SVC_BACKOFF &&
+	       old != SVC_FAILED &&
 	       svc->cfg->restart == RESTART_NEVER && svc->has_last_exit;
 }
 
@@ -224,6 +252,7 @@ sup_start_service(struct supervisor *sup, struct service *svc)
 		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED))
 			sup_start_service(sup, svc->deps[i]);
 	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
+		svc->blocked = false; /* evaluation blocks it again if a dependency failed */
 		if (deps_up(svc, &failed))
 			svc_step(svc, SVC_EV_START); /* resets a failed one */
 		else
@@ -490,7 +519,9 @@ reload_existing(struct supervisor *sup, struct service *svc, const struct cfg_se
 	if (svc_has_process(svc)) {
 		svc_step(svc, SVC_EV_RESTART);
 	} else if (svc->state == SVC_FAILED || svc->state == SVC_BACKOFF) {
-		svc_step(svc, SVC_EV_STOP);
+		/* Down now; the evaluation after the reload starts it (its
+		 * dependencies first) if it is to start by itself. */
+		svc_step(svc, svc->state == SVC_FAILED ? SVC_EV_FORGIVE : SVC_EV_STOP);
 		svc->want_up = nc->autostart;
 	}
 	(void)sup;

@@ -94,6 +94,35 @@ def test_failed_start_reports_code_1(ctl, tmp_path):
     assert "ghost: failed: cannot exec /nonexistent: No such file or directory" in doc["error"]
 
 
+def test_start_and_wait_fail_at_once_when_a_dependency_failed(ctl, tmp_path):
+    """A service a failed dependency keeps stopped (directly or through
+    another) will not come up: start and wait say so at once, instead of
+    waiting out their time limit. A reload that mends the dependency
+    brings them up; `start` of the mended chain reaches running."""
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:ghost]\ncommand = /nonexistent\nrestart = never\n"
+                              "\n[service:api]\ncommand = sleep 100\ndepends = ghost\n"
+                              "\n[service:front]\ncommand = sleep 100\ndepends = api\n")
+    d.wait_log(r"service front: not started: dependency api cannot start")
+    for line, err in [("start api", "api: not started: dependency ghost failed"),
+                      ("start front", "front: not started: dependency api cannot start"),
+                      ("restart front", "front: not started: dependency api cannot start"),
+                      ("wait api", "api: not started: dependency ghost failed")]:
+        t0 = time.monotonic()
+        assert one(d.sock, line, timeout=10).get("error") == err, line
+        assert time.monotonic() - t0 < 2, line
+    states = {s["name"]: (s["state"], s["reason"]) for s in one(d.sock, "status")["services"]}
+    assert states["front"] == ("stopped", "not started: dependency api cannot start")
+    assert states["ghost"][0] == "failed"
+    # a stopped service never started has been stopped since sexton began
+    assert 0 <= one(d.sock, "status front")["services"][0]["uptime_s"] < 60
+    d.conf.write_text(d.conf.read_text().replace("command = /nonexistent", "command = sleep 100"))
+    assert one(d.sock, "reload").get("reloaded") is True
+    d.wait_log(r"service front: started")
+    doc = one(d.sock, "start front", timeout=10)
+    assert doc["services"][0]["state"] == "running", doc
+
+
 def test_signal_kills_service_and_check_reports_it(ctl):
     d = ctl()
     one(d.sock, "signal web KILL")

@@ -37,3 +37,20 @@ def test_bad_reload_changes_nothing(daemon):
     assert d.stop() == 0
     # both original services were still there to be stopped
     assert len(re.findall(r"service (keep|gone): started", d.log())) == 2
+
+
+def test_reload_restarts_a_changed_failed_service_and_what_waited_for_it(daemon):
+    """A failed service whose entry a reload changed starts again with it,
+    its start limit forgiven, and the services its failure kept stopped
+    follow; a failed one the reload did not change stays failed."""
+    bad = "[service:db]\ncommand = /nonexistent/db\nrestart = never\n\n"
+    other = "[service:other]\ncommand = /nonexistent/other\nrestart = never\n\n"
+    app = "[service:app]\ncommand = sleep 100\ndepends = db\n\n"
+    d = daemon(HEAD + bad + other + app)
+    d.wait_log(r"service app: not started: dependency db failed")
+    d.reload(HEAD + bad.replace("/nonexistent/db", "sleep 101") + other + app)
+    d.wait_log(r"service db: started")
+    d.wait_log(r"service app: started")
+    time.sleep(0.3)
+    assert len(re.findall(r"service other: cannot exec", d.log())) == 1
+    assert d.stop() == 0
