@@ -511,18 +511,27 @@ static void
 reload_existing(struct supervisor *sup, struct service *svc, const struct cfg_service *nc)
 {
 	bool changed = cfg_service_changed(svc->cfg, nc);
+	bool now_autostart = nc->autostart && !svc->cfg->autostart;
 
 	svc->cfg = nc;
+	if (now_autostart && !svc->want_up) {
+		/* As a new service would: the evaluation after the reload starts it. */
+		log_info("service %s: autostart now: starting", svc->name);
+		svc->want_up = true;
+	}
 	if (!changed)
 		return;
-	log_info("service %s: configuration changed: restarting", svc->name);
 	if (svc_has_process(svc)) {
+		log_info("service %s: configuration changed: restarting", svc->name);
 		svc_step(svc, SVC_EV_RESTART);
 	} else if (svc->state == SVC_FAILED || svc->state == SVC_BACKOFF) {
 		/* Down now; the evaluation after the reload starts it (its
 		 * dependencies first) if it is to start by itself. */
+		log_info("service %s: configuration changed: restarting", svc->name);
 		svc_step(svc, svc->state == SVC_FAILED ? SVC_EV_FORGIVE : SVC_EV_STOP);
 		svc->want_up = nc->autostart;
+	} else {
+		log_info("service %s: configuration changed: for its next start", svc->name);
 	}
 	(void)sup;
 }

@@ -54,3 +54,24 @@ def test_reload_restarts_a_changed_failed_service_and_what_waited_for_it(daemon)
     time.sleep(0.3)
     assert len(re.findall(r"service other: cannot exec", d.log())) == 1
     assert d.stop() == 0
+
+
+def test_reload_that_turns_autostart_on_starts_the_service(daemon):
+    """autostart = no -> yes starts the service, as if it were new; a
+    stopped service whose command changed stays stopped (the change is
+    for its next start), and one turned to autostart = no keeps running."""
+    off = "[service:off]\ncommand = sleep 100\nautostart = no\n\n"
+    idle = "[service:idle]\ncommand = sleep 100\nautostart = no\n\n"
+    d = daemon(HEAD + KEEP + off + idle)
+    d.wait_log(r"service keep: started")
+    keep_pid = d.started_pid("keep")
+    d.reload(HEAD + KEEP.replace("\n\n", "\nautostart = no\n\n") +
+             off.replace("autostart = no\n", "") + idle.replace("sleep 100", "sleep 101"))
+    d.wait_log(r"service off: autostart now: starting")
+    d.wait_log(r"service off: started")
+    d.wait_log(r"service idle: configuration changed: for its next start")
+    time.sleep(0.3)
+    assert "service idle: started" not in d.log()
+    assert d.started_pid("keep") == keep_pid
+    assert len(re.findall(r"service keep: started", d.log())) == 1
+    assert d.stop() == 0
