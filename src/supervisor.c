@@ -90,23 +90,54 @@ link_dependencies(struct supervisor *sup)
 
 /* ---- start and stop ordering ---------------------------------------------- */
 
-/* Whether every dependency of SVC is up; *FAILED is one that failed, or
- * that is blocked itself, if any (it keeps SVC from starting until
+/* Down for good unless someone starts it: it ran, ended, and nothing
+ * wants it up (a simple service that exited 0 with restart = never). */
+static bool
+ended(const struct service *svc)
+{
+	return svc->state == SVC_STOPPED && !svc->want_up && svc->starts > 0 && svc->pid <= 0;
+}
+
+/* Whether every dependency of SVC is up; *BLOCKER is one that failed, is
+ * blocked itself, or has ended, if any (it keeps SVC from starting until
  * someone starts it again or a reload changes it). */
 static bool
-deps_up(struct service *svc, struct service **failed)
+deps_up(struct service *svc, struct service **blocker)
 {
+	const struct service *d;
 	bool up = true;
 	size_t i;
 
-	*failed = NULL;
+	*blocker = NULL;
 	for (i = 0; i < svc->ndeps; i++) {
-		if (!*failed && (svc->deps[i]->state == SVC_FAILED || svc->deps[i]->blocked))
-			*failed = svc->deps[i];
-		if (!svc_is_up(svc->deps[i]))
+		d = svc->deps[i];
+		if (!*blocker && (d->state == SVC_FAILED || d->blocked || ended(d)))
+			*blocker = svc->deps[i];
+		if (!svc_is_up(d))
 			up = false;
 	}
 	return up;
+}
+
+static void schedule_evaluation(struct supervisor *sup);
+
+/* A dependency that never ran and that nothing wants up (autostart = no)
+ * starts for SVC, as `sextonctl start` would start it: what depends on a
+ * service needs it (dinit's depends-on, systemd's Requires=). */
+static void
+pull_in_dependencies(struct supervisor *sup, struct service *svc)
+{
+	struct service *d;
+	size_t i;
+
+	for (i = 0; i < svc->ndeps; i++) {
+		d = svc->deps[i];
+		if (!d->want_up && !d->removed && d->state == SVC_STOPPED && d->starts == 0) {
+			log_debug("service %s: wanted by %s", d->name, svc->name);
+			d->want_up = true;
+			schedule_evaluation(sup);
+		}
+	}
 }
 
 static bool
@@ -120,17 +151,17 @@ dependents_down(const struct service *svc)
 	return true;
 }
 
-static void schedule_evaluation(struct supervisor *sup);
-
-/* SVC will not start while FAILED stays as it is: say so once, pass it on
- * to its own dependents (the next pass), and tell a `sextonctl start` or
- * `wait` that is waiting for it. */
+/* SVC will not start while BLOCKER stays as it is: say so once, pass it
+ * on to its own dependents (the next pass), and tell a `sextonctl start`
+ * or `wait` that is waiting for it. */
 static void
-block(struct supervisor *sup, struct service *svc, const struct service *failed)
+block(struct supervisor *sup, struct service *svc, const struct service *blocker)
 {
 	svc->blocked = true;
-	snprintf(svc->reason, sizeof(svc->reason), "not started: dependency %s %s", failed->name,
-		 failed->blocked ? "cannot start" : "failed");
+	snprintf(svc->reason, sizeof(svc->reason), "not started: dependency %s %s", blocker->name,
+		 blocker->state == SVC_FAILED ? "failed"
+		 : blocker->blocked	      ? "cannot start"
+					      : "has ended");
 	log_error("service %s: %s", svc->name, svc->reason);
 	schedule_evaluation(sup);
 	if (sup->on_change)
@@ -158,6 +189,7 @@ evaluate(struct supervisor *sup, struct service *svc)
 	}
 	if (svc->state != SVC_STOPPED || svc->pid > 0)
 		return;
+	pull_in_dependencies(sup, svc);
 	if (deps_up(svc, &failed)) {
 		svc->reason[0] = '\0';
 		svc->blocked = false;

@@ -123,6 +123,28 @@ def test_start_and_wait_fail_at_once_when_a_dependency_failed(ctl, tmp_path):
     assert doc["services"][0]["state"] == "running", doc
 
 
+def test_a_dependency_that_ended_blocks_until_started_again(ctl, tmp_path):
+    """A simple dependency that exited 0 with restart = never has ended:
+    what still waits for it is blocked (wait fails at once), and `start`
+    of the dependent runs the dependency again first (here, once the other
+    dependency is ready, so that prep is up when app's turn comes)."""
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) +
+            "\n[service:prep]\ncommand = true\nrestart = never\n"
+            "\n[service:slow]\ntype = notify\nready_fd = 3\n"
+            "command = sh -c 'sleep 0.5; echo >&3; exec sleep 100'\n"
+            "\n[service:app]\ncommand = sleep 100\ndepends = prep slow\n")
+    d.wait_log(r"service app: not started: dependency prep has ended")
+    d.wait_log(r"service slow: ready")
+    t0 = time.monotonic()
+    assert one(d.sock, "wait app", timeout=10).get("error") == \
+        "app: not started: dependency prep has ended"
+    assert time.monotonic() - t0 < 2
+    doc = one(d.sock, "start app", timeout=10)
+    assert doc["services"][0]["state"] == "running", doc
+    assert len(re.findall(r"service prep: started", d.log())) == 2
+
+
 def test_signal_kills_service_and_check_reports_it(ctl):
     d = ctl()
     one(d.sock, "signal web KILL")

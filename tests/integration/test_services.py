@@ -154,6 +154,20 @@ def test_oneshot_gates_and_failed_oneshot_blocks(daemon):
     d.stop()
 
 
+def test_a_dependency_with_autostart_no_starts_for_its_dependent(daemon):
+    """depends pulls the dependency in, as dinit's depends-on and systemd's
+    Requires= do: `autostart = no` means only that it does not start by
+    itself. One that nothing started stays stopped."""
+    d = daemon(conf("[service:db]\ncommand = sleep 100\nautostart = no",
+                    "[service:app]\ncommand = sleep 100\ndepends = db",
+                    "[service:spare]\ncommand = sleep 100\nautostart = no"))
+    d.wait_log(r"service app: started")
+    assert d.log().index("service db: started") < d.log().index("service app: started")
+    time.sleep(0.3)
+    assert "service spare: started" not in d.log()
+    assert d.stop() == 0
+
+
 def test_dependency_start_and_reverse_stop_order(daemon, tmp_path):
     order = tmp_path / "order"
 
