@@ -279,9 +279,12 @@ sup_start_service(struct supervisor *sup, struct service *svc)
 	if (sup->stopping_all)
 		return;
 	svc->want_up = true;
-	for (i = 0; i < svc->ndeps; i++) /* what it needs comes up first */
+	/* What it needs comes up first: what nothing wanted, what failed, and
+	 * what a failure further down blocks (it is tried again there). */
+	for (i = 0; i < svc->ndeps; i++)
 		if (!svc_is_up(svc->deps[i]) &&
-		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED))
+		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED ||
+		     svc->deps[i]->blocked))
 			sup_start_service(sup, svc->deps[i]);
 	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
 		svc->blocked = false; /* evaluation blocks it again if a dependency failed */

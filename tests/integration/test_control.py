@@ -111,6 +111,8 @@ def test_start_and_wait_fail_at_once_when_a_dependency_failed(ctl, tmp_path):
         t0 = time.monotonic()
         assert one(d.sock, line, timeout=10).get("error") == err, line
         assert time.monotonic() - t0 < 2, line
+    # each start tried the failed service at the bottom of the chain again
+    assert len(re.findall(r"service ghost: cannot exec", d.log())) == 4
     states = {s["name"]: (s["state"], s["reason"]) for s in one(d.sock, "status")["services"]}
     assert states["front"] == ("stopped", "not started: dependency api cannot start")
     assert states["ghost"][0] == "failed"
