@@ -43,6 +43,7 @@ struct supervisor {
 	bool unclean;	     /* a stop needed SIGKILL, or a service got stuck */
 	ev_prepare collect;  /* frees removed services outside their callbacks */
 	ev_idle evaluate;    /* runs deferred dependency evaluation once per loop */
+	unsigned start_round; /* one per sup_start_service request */
 
 	/* Set by the daemon. */
 	void (*on_critical)(struct supervisor *sup, struct service *svc);

@@ -270,14 +270,17 @@ sup_service_changed(struct supervisor *sup, struct service *svc, int old)
 		sup->on_change(sup);
 }
 
-void
-sup_start_service(struct supervisor *sup, struct service *svc)
+/* One request reaches each service once: in a diamond (front -> a, b ->
+ * ghost) a failed ghost is tried again once, not once per path to it. */
+static void
+start_tree(struct supervisor *sup, struct service *svc)
 {
 	struct service *failed;
 	size_t i;
 
-	if (sup->stopping_all)
+	if (svc->start_visit == sup->start_round)
 		return;
+	svc->start_visit = sup->start_round;
 	svc->want_up = true;
 	/* What it needs comes up first: what nothing wanted, what failed, and
 	 * what a failure further down blocks (it is tried again there). */
@@ -285,7 +288,7 @@ sup_start_service(struct supervisor *sup, struct service *svc)
 		if (!svc_is_up(svc->deps[i]) &&
 		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED ||
 		     svc->deps[i]->blocked))
-			sup_start_service(sup, svc->deps[i]);
+			start_tree(sup, svc->deps[i]);
 	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
 		svc->blocked = false; /* evaluation blocks it again if a dependency failed */
 		if (deps_up(svc, &failed))
@@ -293,6 +296,21 @@ sup_start_service(struct supervisor *sup, struct service *svc)
 		else
 			svc->reason[0] = '\0'; /* evaluation starts it when they are */
 	}
+}
+
+void
+sup_start_service(struct supervisor *sup, struct service *svc)
+{
+	size_t i;
+
+	if (sup->stopping_all)
+		return;
+	if (++sup->start_round == 0) { /* wrapped: no old mark may match */
+		for (i = 0; i < sup->nsvcs; i++)
+			sup->svcs[i]->start_visit = 0;
+		sup->start_round = 1;
+	}
+	start_tree(sup, svc);
 	schedule_evaluation(sup);
 }
 

@@ -125,6 +125,26 @@ def test_start_and_wait_fail_at_once_when_a_dependency_failed(ctl, tmp_path):
     assert doc["services"][0]["state"] == "running", doc
 
 
+def test_one_start_tries_a_failed_dependency_once_whatever_the_paths_to_it(ctl, tmp_path):
+    """front needs left and right, which both need ghost: `start front`
+    reaches ghost by two paths and tries it once (as dinit and systemd
+    start a unit once per transaction), not once per path. ghost fails
+    before any process exists (its log file cannot be opened), so nothing
+    else stops a second try in the same request."""
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:ghost]\ncommand = sleep 100\nrestart = never\n"
+                              f"output = file:{tmp_path}/no/such/dir/ghost.log\n"
+                              "\n[service:left]\ncommand = sleep 100\ndepends = ghost\n"
+                              "\n[service:right]\ncommand = sleep 100\ndepends = ghost\n"
+                              "\n[service:front]\ncommand = sleep 100\ndepends = left right\n")
+    d.wait_log(r"service front: not started: dependency (left|right) cannot start")
+    tries = lambda: len(re.findall(r"service ghost: cannot set up", d.log()))
+    assert tries() == 1
+    for n in (2, 3):
+        assert "error" in one(d.sock, "start front", timeout=10)
+        assert tries() == n
+
+
 def test_a_dependency_that_ended_blocks_until_started_again(ctl, tmp_path):
     """A simple dependency that exited 0 with restart = never has ended:
     what still waits for it is blocked (wait fails at once), and `start`
