@@ -88,7 +88,7 @@ struct service {
 	bool killed;  /* this stop needed SIGKILL */
 	bool stuck;   /* still alive kill_timeout after SIGKILL */
 	bool blocked; /* stopped, wanted up, and a dependency failed or is blocked */
-	unsigned start_visit; /* the supervisor's start_round that last reached it */
+	unsigned long long start_visit; /* the last start round that reached it */
 	enum svc_after_stop after_stop;
 
 	pid_t pid; /* main process (MAINPID= may change it); 0 = none */

@@ -43,7 +43,7 @@ struct supervisor {
 	bool unclean;	     /* a stop needed SIGKILL, or a service got stuck */
 	ev_prepare collect;  /* frees removed services outside their callbacks */
 	ev_idle evaluate;    /* runs deferred dependency evaluation once per loop */
-	unsigned start_round; /* one per sup_start_service request */
+	unsigned long long start_round; /* the last of sup_start_round (64 bits: never wraps) */
 
 	/* Set by the daemon. */
 	void (*on_critical)(struct supervisor *sup, struct service *svc);
@@ -66,9 +66,13 @@ bool sup_all_down(const struct supervisor *sup);
 
 struct service *sup_find(const struct supervisor *sup, const char *name);
 
-/* An operator's start: it and what it depends on are wanted up; it starts
- * once they are. A failed or done service starts over (limits forgiven). */
-void sup_start_service(struct supervisor *sup, struct service *svc);
+/* A new start round: one per operator request, so that a request naming
+ * several services, or reaching one by several paths, tries each once. */
+unsigned long long sup_start_round(struct supervisor *sup);
+/* An operator's start, in ROUND: it and what it depends on are wanted up;
+ * it starts once they are. A failed or done service starts over (limits
+ * forgiven). */
+void sup_start_service(struct supervisor *sup, struct service *svc, unsigned long long round);
 /* An operator's stop: it and everything running that depends on it go down
  * (dependents first) and stay down until started again. */
 void sup_stop_service(struct supervisor *sup, struct service *svc);

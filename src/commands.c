@@ -317,6 +317,7 @@ check_operation(struct sexton *sx, struct ctl_client *cl)
 static void
 cmd_operation(struct sexton *sx, struct ctl_client *cl)
 {
+	unsigned long long round;
 	struct service *svc;
 	struct ctl_opts o;
 	int k;
@@ -327,13 +328,14 @@ cmd_operation(struct sexton *sx, struct ctl_client *cl)
 		ctl_error(cl, 1, "sexton is shutting down");
 		return;
 	}
+	round = sup_start_round(&sx->sup);
 	for (k = 0; k < o.nnames; k++) {
 		svc = sup_find(&sx->sup, o.names[k]);
 		/* A restart of a service that is down is a start: its
 		 * dependencies come first. One in backoff starts at once. */
 		if (cl->req.cmd == CTL_START ||
 		    (cl->req.cmd == CTL_RESTART && !svc_has_process(svc) && svc->state != SVC_BACKOFF))
-			sup_start_service(&sx->sup, svc);
+			sup_start_service(&sx->sup, svc, round);
 		else if (cl->req.cmd == CTL_STOP)
 			sup_stop_service(&sx->sup, svc);
 		else

@@ -270,17 +270,17 @@ sup_service_changed(struct supervisor *sup, struct service *svc, int old)
 		sup->on_change(sup);
 }
 
-/* One request reaches each service once: in a diamond (front -> a, b ->
+/* A round reaches each service once: in a diamond (front -> a, b ->
  * ghost) a failed ghost is tried again once, not once per path to it. */
 static void
-start_tree(struct supervisor *sup, struct service *svc)
+start_tree(struct supervisor *sup, struct service *svc, unsigned long long round)
 {
 	struct service *failed;
 	size_t i;
 
-	if (svc->start_visit == sup->start_round)
+	if (svc->start_visit == round)
 		return;
-	svc->start_visit = sup->start_round;
+	svc->start_visit = round;
 	svc->want_up = true;
 	/* What it needs comes up first: what nothing wanted, what failed, and
 	 * what a failure further down blocks (it is tried again there). */
@@ -288,7 +288,7 @@ start_tree(struct supervisor *sup, struct service *svc)
 		if (!svc_is_up(svc->deps[i]) &&
 		    (!svc->deps[i]->want_up || svc->deps[i]->state == SVC_FAILED ||
 		     svc->deps[i]->blocked))
-			start_tree(sup, svc->deps[i]);
+			start_tree(sup, svc->deps[i], round);
 	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
 		svc->blocked = false; /* evaluation blocks it again if a dependency failed */
 		if (deps_up(svc, &failed))
@@ -298,19 +298,18 @@ start_tree(struct supervisor *sup, struct service *svc)
 	}
 }
 
-void
-sup_start_service(struct supervisor *sup, struct service *svc)
+unsigned long long
+sup_start_round(struct supervisor *sup)
 {
-	size_t i;
+	return ++sup->start_round; /* services start at 0, which is never a round */
+}
 
+void
+sup_start_service(struct supervisor *sup, struct service *svc, unsigned long long round)
+{
 	if (sup->stopping_all)
 		return;
-	if (++sup->start_round == 0) { /* wrapped: no old mark may match */
-		for (i = 0; i < sup->nsvcs; i++)
-			sup->svcs[i]->start_visit = 0;
-		sup->start_round = 1;
-	}
-	start_tree(sup, svc);
+	start_tree(sup, svc, round);
 	schedule_evaluation(sup);
 }
 

@@ -128,7 +128,8 @@ def test_start_and_wait_fail_at_once_when_a_dependency_failed(ctl, tmp_path):
 def test_one_start_tries_a_failed_dependency_once_whatever_the_paths_to_it(ctl, tmp_path):
     """front needs left and right, which both need ghost: `start front`
     reaches ghost by two paths and tries it once (as dinit and systemd
-    start a unit once per transaction), not once per path. ghost fails
+    start a unit once per transaction), not once per path; so does
+    `start left right`, one request naming both. ghost fails
     before any process exists (its log file cannot be opened), so nothing
     else stops a second try in the same request."""
     sock = tmp_path / "s.sock"
@@ -143,6 +144,8 @@ def test_one_start_tries_a_failed_dependency_once_whatever_the_paths_to_it(ctl, 
     for n in (2, 3):
         assert "error" in one(d.sock, "start front", timeout=10)
         assert tries() == n
+    assert "error" in one(d.sock, "start left right", timeout=10)
+    assert tries() == 4
 
 
 def test_a_dependency_that_ended_blocks_until_started_again(ctl, tmp_path):
