@@ -40,7 +40,8 @@ int notify_open(char *addr, size_t addrlen);
 /*
  * Read one datagram. Returns its length and the sender's pid, 0 when
  * nothing is left to read, or -errno. Datagrams without credentials are
- * dropped (returns -EPERM).
+ * dropped (returns -EPERM), and so are those longer than LEN (-EMSGSIZE,
+ * with *SENDER set): never parsed cut.
  */
 ssize_t notify_recv(int fd, char *buf, size_t len, pid_t *sender);
 

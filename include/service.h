@@ -66,6 +66,7 @@ enum svc_event {
 	SVC_EV_TIMER,	 /* the state's timer fired */
 	SVC_EV_WATCHDOG, /* WATCHDOG=1 overdue */
 	SVC_EV_FORGIVE,	 /* a reload changed a failed one: stopped, free to start again */
+	SVC_EV_REAPED,	 /* sexton reaped something: a lingering group may be gone */
 };
 
 /* What happens once a stop completes. */
@@ -92,6 +93,12 @@ struct service {
 	enum svc_after_stop after_stop;
 
 	pid_t pid; /* main process (MAINPID= may change it); 0 = none */
+	/* The session and process group the service was started in (the first
+	 * pid; every service leads its own): what a stop signals, and what
+	 * identifies its processes. Kept after the main process is gone for
+	 * as long as the group lives; 0 = none. */
+	pid_t pgid;
+	bool lingering; /* stopping: the main process is gone, its group is not */
 	double started_at, state_since;
 	unsigned restarts;  /* starts after the first */
 	unsigned failures;  /* consecutive, for the backoff delay */
@@ -135,7 +142,8 @@ bool svc_has_process(const struct service *svc);
 /* Counts as up for dependents: running and ready, or a oneshot done. */
 bool svc_is_up(const struct service *svc);
 
-/* Send SIG to the service's process group. Returns 0 or -errno. */
+/* Send SIG to the service's process group, and to its main process if
+ * MAINPID= moved it to another group. Returns 0 or -errno. */
 int svc_signal(struct service *svc, int sig);
 
 /* The restart delay after FAILURES consecutive failures (1 = the first):

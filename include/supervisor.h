@@ -44,12 +44,14 @@ struct supervisor {
 	ev_prepare collect;  /* frees removed services outside their callbacks */
 	ev_idle evaluate;    /* runs deferred dependency evaluation once per loop */
 	unsigned long long start_round; /* the last of sup_start_round (64 bits: never wraps) */
+	unsigned nlingering; /* services stopping whose group outlives the main process */
 
 	/* Set by the daemon. */
 	void (*on_critical)(struct supervisor *sup, struct service *svc);
 	void (*on_all_down)(struct supervisor *sup);
 	void (*on_change)(struct supervisor *sup); /* any service changed state */
-	/* SVC's process is alive kill_timeout after SIGKILL (svc->pid valid). */
+	/* SVC's process (svc->pid) or group (svc->pgid) is alive kill_timeout
+	 * after SIGKILL. */
 	void (*on_stuck)(struct supervisor *sup, struct service *svc);
 	void *owner;
 };
@@ -77,8 +79,12 @@ void sup_start_service(struct supervisor *sup, struct service *svc, unsigned lon
  * (dependents first) and stay down until started again. */
 void sup_stop_service(struct supervisor *sup, struct service *svc);
 
-/* A reaped pid: returns 1 if it was a service's main process. */
+/* A reaped pid: returns 1 if it was one of a service's. */
 int sup_child_exited(struct supervisor *sup, pid_t pid, int wstatus);
+/* After a drain: stops that wait for a process group learn if it is gone. */
+void sup_after_reaping(struct supervisor *sup);
+/* The service whose session SID is, or NULL. */
+struct service *sup_service_of_session(struct supervisor *sup, pid_t sid);
 
 /* Apply NEWCFG (taken, zeroed): new services start, removed ones stop,
  * changed ones restart, unchanged ones are not touched. */

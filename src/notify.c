@@ -118,8 +118,6 @@ notify_recv(int fd, char *buf, size_t len, pid_t *sender)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	if ((size_t)n > len)
-		n = (ssize_t)len; /* truncated: parse what fits */
 	*sender = 0;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
@@ -138,5 +136,9 @@ notify_recv(int fd, char *buf, size_t len, pid_t *sender)
 				close(fds[i]);
 		}
 	}
-	return *sender > 0 ? n : -EPERM;
+	if (*sender <= 0)
+		return -EPERM;
+	/* Cut, the rest could read as another message: "MAINPID=100" cut
+	 * after its "1" names PID 1. Dropped whole, as systemd does. */
+	return (size_t)n > len ? -EMSGSIZE : n;
 }

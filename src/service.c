@@ -75,6 +75,18 @@ set_state(struct service *svc, enum svc_state state)
 }
 
 static void
+set_lingering(struct service *svc, bool on)
+{
+	if (svc->lingering == on)
+		return;
+	svc->lingering = on;
+	if (on)
+		svc->sup->nlingering++;
+	else
+		svc->sup->nlingering--;
+}
+
+static void
 disarm_timer(struct service *svc)
 {
 	ev_timer_stop(svc->sup->loop, &svc->timer);
@@ -154,17 +166,50 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	svc_step(container_of(w, struct service, timer), SVC_EV_TIMER);
 }
 
+/*
+ * Why PID may not become the main process, or NULL. A stop signals the
+ * main process: a MAINPID= of 1 (kill(-1) is everyone), of sexton, of
+ * another service or of a process outside the service's session would
+ * turn a stop into an attack on the rest of the system. A process of the
+ * session is the service's by sexton's definition (service_of_sender).
+ */
+static const char *
+mainpid_refusal(const struct service *svc, pid_t pid)
+{
+	const struct service *owner = pidmap_get(&svc->sup->pids, pid);
+
+	if (pid <= 1 || pid == getpid())
+		return "not a process of the service";
+	if (owner && owner != svc)
+		return "a process of another service";
+	if (svc->pgid <= 0 || getsid(pid) != svc->pgid)
+		return "not in the service's session";
+	return NULL;
+}
+
+static void
+set_mainpid(struct service *svc, pid_t pid, pid_t sender)
+{
+	const char *refusal = mainpid_refusal(svc, pid);
+
+	if (refusal) {
+		log_warn("service %s: MAINPID=%d from pid %d ignored: %s", svc->name, (int)pid,
+			 (int)sender, refusal);
+		return;
+	}
+	log_debug("service %s: MAINPID=%d (from %d)", svc->name, (int)pid, (int)sender);
+	/* The first process stays known until reaped: it leads the group. */
+	sup_track_pid(svc->sup, svc, svc->pid == svc->pgid ? 0 : svc->pid, pid);
+	svc->pid = pid;
+}
+
 void
 svc_notify(struct service *svc, const struct notify_msg *msg, pid_t sender)
 {
 	if (msg->has_status)
 		memcpy(svc->status_text, msg->status, sizeof(svc->status_text));
-	if (msg->mainpid > 0 && msg->mainpid != svc->pid && svc_has_process(svc)) {
-		log_debug("service %s: MAINPID=%d (from %d)", svc->name, (int)msg->mainpid,
-			  (int)sender);
-		sup_track_pid(svc->sup, svc, svc->pid, msg->mainpid);
-		svc->pid = msg->mainpid;
-	}
+	if (msg->mainpid > 0 && msg->mainpid != svc->pid && svc_has_process(svc) && svc->pid > 0)
+		set_mainpid(svc, msg->mainpid, sender);
 	if (msg->ready)
 		svc_step(svc, SVC_EV_READY);
 	if (msg->watchdog && svc->cfg && svc->cfg->watchdog > 0 && svc->state == SVC_RUNNING)
@@ -398,6 +443,7 @@ spawn_service(struct service *svc)
 	if (pid > 0)
 		sup_track_pid(svc->sup, svc, 0, pid); /* even a failed exec must be reaped as ours */
 	svc->pid = pid > 0 ? pid : 0;
+	svc->pgid = svc->pid; /* it leads its own session and group (spawn.h) */
 	if (rc < 0) {
 		close_ready_pipe(svc);
 		if (pid > 0) { /* the child exited with the shell's code for it */
@@ -437,15 +483,34 @@ spawn_service(struct service *svc)
 
 /* ---- stopping and exits --------------------------------------------------- */
 
+/* Does the service's process group still have a member? (EPERM: yes.) */
+static bool
+group_alive(const struct service *svc)
+{
+	return svc->pgid > 0 && (kill(-svc->pgid, 0) == 0 || errno == EPERM);
+}
+
 int
 svc_signal(struct service *svc, int sig)
 {
-	if (svc->pid <= 0)
-		return -ESRCH;
-	/* The service leads its own session and group: reach its children too. */
-	if (kill(-svc->pid, sig) == 0 || kill(svc->pid, sig) == 0)
-		return 0;
-	return -errno;
+	bool sent = false;
+	int err = ESRCH;
+
+	/* The group reaches the children too. A main process MAINPID= named
+	 * may lead a group of its own (setpgid) or none. */
+	if (svc->pgid > 0) {
+		if (kill(-svc->pgid, sig) == 0)
+			sent = true;
+		else
+			err = errno;
+	}
+	if (svc->pid > 0 && (svc->pid != svc->pgid || !sent)) {
+		if (kill(-svc->pid, sig) == 0 || kill(svc->pid, sig) == 0)
+			sent = true;
+		else
+			err = errno;
+	}
+	return sent ? 0 : -err;
 }
 
 static double
@@ -479,6 +544,7 @@ on_stop_timer(struct service *svc)
 		if (svc->sup->stopping_all) {
 			/* Shutdown: the sweep waits kill_timeout for every process at
 			 * once; waiting here too would add it twice to the bound. */
+			set_lingering(svc, false);
 			svc->after_stop = SVC_AFTER_NOTHING;
 			set_state(svc, SVC_STOPPED);
 			return;
@@ -489,10 +555,15 @@ on_stop_timer(struct service *svc)
 	/* SIGKILL did not work: the process sleeps in the kernel (D state).
 	 * Waiting longer cannot help; its exit will still be reaped. */
 	svc->stuck = true;
-	log_error("service %s: pid %d still alive %g s after SIGKILL: stuck in the kernel",
-		  svc->name, (int)svc->pid, sup_kill_timeout(svc->sup));
+	if (svc->pid > 0)
+		log_error("service %s: pid %d still alive %g s after SIGKILL: stuck in the kernel",
+			  svc->name, (int)svc->pid, sup_kill_timeout(svc->sup));
+	else
+		log_error("service %s: its process group %d still alive %g s after SIGKILL: "
+			  "stuck in the kernel", svc->name, (int)svc->pgid, sup_kill_timeout(svc->sup));
 	if (svc->sup->on_stuck)
 		svc->sup->on_stuck(svc->sup, svc);
+	set_lingering(svc, false);
 	svc->after_stop = SVC_AFTER_NOTHING;
 	set_state(svc, SVC_STOPPED);
 }
@@ -610,12 +681,40 @@ on_stopped_exit(struct service *svc)
 	}
 }
 
+/*
+ * The main process died of the stop signal, or exited, and others of its
+ * group did not: a stop is over when the group is (the SPEC's "waits
+ * stop_timeout, then SIGKILLs the group"), else a child that ignores the
+ * signal would outlive every stop and run beside the next start. The
+ * stop timer stays armed; each reaping asks whether the group is gone.
+ */
+static void
+linger(struct service *svc)
+{
+	log_info("service %s: main process exited, its process group %d did not: waiting for it",
+		 svc->name, (int)svc->pgid);
+	set_lingering(svc, true);
+}
+
+static void
+on_group_maybe_gone(struct service *svc)
+{
+	if (!svc->lingering || group_alive(svc))
+		return;
+	set_lingering(svc, false);
+	svc->pgid = 0;
+	log_debug("service %s: process group gone", svc->name);
+	on_stopped_exit(svc);
+}
+
 static void
 on_exit_event(struct service *svc)
 {
 	enum svc_state was = svc->state;
 
 	svc->ready = false;
+	if (svc->pgid != svc->pid) /* its group's leader, mapped until reaped */
+		sup_track_pid(svc->sup, svc, svc->pgid, 0);
 	svc->pid = 0;
 	ev_timer_stop(svc->sup->loop, &svc->watchdog);
 	close_ready_pipe(svc);
@@ -623,6 +722,11 @@ on_exit_event(struct service *svc)
 		svc_out_close(svc->out);
 		svc->out = NULL;
 	}
+	if (was == SVC_STOPPING && group_alive(svc)) {
+		linger(svc);
+		return;
+	}
+	svc->pgid = 0;
 	if (was == SVC_STOPPING)
 		on_stopped_exit(svc);
 	else if (was == SVC_STARTING || was == SVC_RUNNING)
@@ -740,6 +844,7 @@ svc_step(struct service *svc, enum svc_event ev)
 		return;
 	case SVC_EV_READY: on_ready(svc); return;
 	case SVC_EV_EXIT: on_exit_event(svc); return;
+	case SVC_EV_REAPED: on_group_maybe_gone(svc); return;
 	case SVC_EV_TIMER: on_timer_event(svc); return;
 	case SVC_EV_WATCHDOG:
 		if (svc->state != SVC_RUNNING)

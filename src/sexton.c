@@ -86,6 +86,8 @@ on_child_exit(void *ctx, pid_t pid, int st)
 static void
 after_reaping(struct sexton *sx, bool main_was_running, bool no_children)
 {
+	if (sx->have_services)
+		sup_after_reaping(&sx->sup);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
 		begin_shutdown(sx);
 	else if (no_children && (sx->phase == SX_SWEEP_TERM || sx->phase == SX_SWEEP_KILL))
@@ -449,7 +451,8 @@ on_service_stuck(struct supervisor *sup, struct service *svc)
 {
 	struct sexton *sx = sup->owner;
 
-	doctor_report_after_sigkill(&sx->doc, svc->pid, sup_kill_timeout(sup));
+	doctor_report_after_sigkill(&sx->doc, svc->pgid > 0 ? svc->pgid : svc->pid,
+				    sup_kill_timeout(sup));
 }
 
 static void
@@ -605,7 +608,7 @@ service_of(void *ctx, const struct proc_info *p)
 		return NULL;
 	svc = pidmap_get(&sx->sup.pids, p->pid);
 	if (!svc)
-		svc = pidmap_get(&sx->sup.pids, p->session);
+		svc = sup_service_of_session(&sx->sup, p->session);
 	return svc ? svc->name : NULL;
 }
 

@@ -340,10 +340,36 @@ sup_child_exited(struct supervisor *sup, pid_t pid, int wstatus)
 		svc->last_status = wstatus;
 		svc_step(svc, SVC_EV_EXIT);
 	}
-	/* else: a MAINPID predecessor or a failed exec: nothing to do. */
+	/* else: a MAINPID predecessor (the group's leader): nothing to do. */
 	if (svc->removed && !svc_has_process(svc))
 		ev_prepare_start(sup->loop, &sup->collect);
 	return 1;
+}
+
+void
+sup_after_reaping(struct supervisor *sup)
+{
+	size_t i;
+
+	for (i = 0; sup->nlingering && i < sup->nsvcs; i++)
+		if (sup->svcs[i]->lingering)
+			svc_step(sup->svcs[i], SVC_EV_REAPED);
+}
+
+struct service *
+sup_service_of_session(struct supervisor *sup, pid_t sid)
+{
+	struct service *svc = sid > 0 ? pidmap_get(&sup->pids, sid) : NULL;
+	size_t i;
+
+	if (svc || sid <= 0)
+		return svc;
+	/* Its leader reaped, the session lives on in a MAINPID= process or in
+	 * a group a stop waits for: not in the map any more. */
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->pgid == sid)
+			return sup->svcs[i];
+	return NULL;
 }
 
 /* The sender is the service's main process, or any process of its session
@@ -352,12 +378,8 @@ static struct service *
 service_of_sender(struct supervisor *sup, pid_t sender)
 {
 	struct service *svc = pidmap_get(&sup->pids, sender);
-	pid_t sid;
 
-	if (svc)
-		return svc;
-	sid = getsid(sender);
-	return sid > 0 ? pidmap_get(&sup->pids, sid) : NULL;
+	return svc ? svc : sup_service_of_session(sup, getsid(sender));
 }
 
 static void
@@ -377,8 +399,11 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 		n = notify_recv(sup->notify_fd, buf, sizeof(buf), &sender);
 		if (n == 0 || n == -EAGAIN)
 			return;
+		if (n == -EMSGSIZE)
+			log_warn("notify: datagram from pid %d over %d bytes: dropped", (int)sender,
+				 NOTIFY_MAX_DATAGRAM);
 		if (n < 0)
-			continue; /* no credentials, or an error on one datagram */
+			continue; /* no credentials, too long, or an error on one datagram */
 		svc = service_of_sender(sup, sender);
 		if (!svc || !svc->cfg || svc->cfg->type != SVC_NOTIFY) {
 			log_debug("notify: ignored datagram from pid %d (not a notify service)",

@@ -373,3 +373,136 @@ def test_instant_crash_loop_without_delay_or_limit_keeps_sexton_responsive(daemo
     t0 = time.monotonic()
     d.stop()
     assert time.monotonic() - t0 < 4
+
+
+MAINPID_SVC = f"{PYTHON} {HELPERS}/mainpid_service.py"
+
+
+def stop_service(sock, name, timeout=8):
+    """sextonctl stop NAME: the state it waited for."""
+    return control_request(sock, f"stop {name}", timeout)[-1]["services"][0]["state"]
+
+
+def service_doc(sock, name):
+    status = control_request(sock, "status")[0]
+    return next(s for s in status["services"] if s["name"] == name)
+
+
+def alive(d, nspid):
+    """Is NSPID (a pid as sexton's namespace sees it) a live process?"""
+    ns = os.readlink(f"/proc/{d.sexton_pid}/ns/pid")
+    for p in pathlib.Path("/proc").iterdir():
+        try:
+            if not p.name.isdigit() or os.readlink(p / "ns" / "pid") != ns:
+                continue
+            status = (p / "status").read_text()
+        except OSError:
+            continue
+        nspids = next(l for l in status.splitlines() if l.startswith("NSpid:")).split()
+        state = next(l for l in status.splitlines() if l.startswith("State:")).split()[1]
+        if int(nspids[-1]) == nspid:
+            return state != "Z"
+    return False
+
+
+def test_mainpid_of_pid1_or_of_another_service_is_refused(daemon, tmp_path):
+    """A stop signals the main process's group: MAINPID=1 made it kill(-1),
+    every process of the namespace, and a victim's pid made a stop of one
+    service kill another."""
+    sock = tmp_path / "default.sock"
+    victim = "[service:victim]\ncommand = sleep 1000"
+    d = daemon(conf(victim, f"[service:one]\ntype = notify\ncommand = {MAINPID_SVC} pid 1"))
+    d.wait_log(r"service one: MAINPID=1 from pid \d+ ignored: not a process of the service")
+    d.wait_log(r"service one: ready")
+    vpid = d.started_pid("victim")
+    d.reload(conf(victim, f"[service:one]\ntype = notify\ncommand = {MAINPID_SVC} pid 1",
+                  f"[service:two]\ntype = notify\ncommand = {MAINPID_SVC} pid {vpid}"))
+    d.wait_log(rf"service two: MAINPID={vpid} from pid \d+ ignored: a process of another service")
+    d.wait_log(r"service two: ready")
+    for name in ("one", "two"):
+        assert service_doc(sock, name)["pid"] == d.started_pid(name)
+        assert stop_service(sock, name) == "stopped"
+    victim_doc = service_doc(sock, "victim")
+    assert victim_doc["state"] == "running" and victim_doc["pid"] == vpid, d.log()
+    assert alive(d, vpid)
+    assert "victim: killed" not in d.log()
+    assert d.stop() == 0
+
+
+def test_an_oversize_notify_datagram_is_dropped_not_cut(daemon, tmp_path):
+    """Cut at 4096 bytes, 'MAINPID=100' read as MAINPID=1."""
+    sock = tmp_path / "default.sock"
+    d = daemon(conf("[service:victim]\ncommand = sleep 1000",
+                    f"[service:big]\ntype = notify\ncommand = {MAINPID_SVC} oversize"))
+    d.wait_log(r"notify: datagram from pid \d+ over 4096 bytes: dropped")
+    d.wait_log(r"service big: ready")
+    assert "MAINPID=1 " not in d.log()
+    assert service_doc(sock, "big")["pid"] == d.started_pid("big")
+    assert stop_service(sock, "big") == "stopped"
+    assert service_doc(sock, "victim")["state"] == "running", d.log()
+    assert d.stop() == 0
+
+
+def test_mainpid_in_the_session_is_followed_and_a_stop_reaches_the_whole_group(daemon, tmp_path):
+    """A forking daemon: its first process names the daemon and exits.
+    The worker beside it still speaks for the service, and a stop reaches
+    it too (it was signalled through the daemon's pid only, and its
+    datagrams ignored once the first process was reaped)."""
+    sock = tmp_path / "default.sock"
+    d = daemon(conf(f"[service:fd]\ntype = notify\nstop_timeout = 1\n"
+                    f"command = {MAINPID_SVC} fork {tmp_path}"))
+    d.wait_log(r"service fd: ready")
+    dpid = int(wait_for(lambda: (tmp_path / "daemon").exists() and (tmp_path / "daemon").read_text()))
+    wpid = int((tmp_path / "worker").read_text())
+    wait_for(lambda: service_doc(sock, "fd")["status_text"] == "hello from the worker",
+             what=lambda: d.log())
+    doc = service_doc(sock, "fd")
+    assert doc["pid"] == dpid and doc["state"] == "running"
+    t0 = time.monotonic()
+    assert stop_service(sock, "fd") == "stopped"
+    took = time.monotonic() - t0
+    assert not alive(d, dpid) and not alive(d, wpid), d.log()
+    assert 0.9 < took < 4, took  # the worker ignores TERM: SIGKILL after stop_timeout
+    assert "service fd: still running 1 s after stop signal: sending SIGKILL" in d.log()
+    assert d.stop() == 1  # a stop needed SIGKILL
+
+
+def test_mainpid_that_left_the_session_is_refused(daemon, tmp_path):
+    sock = tmp_path / "default.sock"
+    d = daemon(conf(f"[service:gone]\ntype = notify\ncommand = {MAINPID_SVC} setsid"))
+    d.wait_log(r"service gone: MAINPID=\d+ from pid \d+ ignored: not in the service's session")
+    assert service_doc(sock, "gone")["pid"] == d.started_pid("gone")
+    d.stop()
+
+
+def test_stop_waits_for_the_group_when_the_main_process_dies_first(daemon, tmp_path):
+    """The SPEC's stop: the stop signal to the group, stop_timeout, then
+    SIGKILL to the group. A main process that dies of the signal while a
+    child ignores it used to end the stop at once, the child left running
+    beside the next start."""
+    sock = tmp_path / "default.sock"
+    pidfile = tmp_path / "child"
+    body = f"sh -c 'trap \"\" TERM; echo $$ > {pidfile}; while :; do sleep 0.1; done' &\nwait\n"
+    script = write_script(tmp_path, "web", body)
+    d = daemon(conf(f"[service:web]\ncommand = {script}\nstop_timeout = 1"))
+    wait_for(lambda: pidfile.exists() and pidfile.read_text().strip())
+    child = int(pidfile.read_text())
+    t0 = time.monotonic()
+    assert stop_service(sock, "web") == "stopped"
+    took = time.monotonic() - t0
+    assert not alive(d, child), d.log()
+    assert 0.9 < took < 4, took
+    assert re.search(r"service web: main process exited, its process group \d+ did not", d.log())
+    assert "service web: still running 1 s after stop signal: sending SIGKILL" in d.log()
+    assert service_doc(sock, "web")["state"] == "stopped"
+    # and a group that ends by itself ends the stop then, not at stop_timeout
+    pidfile.unlink()
+    body = f"sh -c 'trap \"sleep 0.3; exit 0\" TERM; echo $$ > {pidfile}; while :; do sleep 0.1; done' &\nwait\n"
+    write_script(tmp_path, "web", body)
+    control_request(sock, "start web")
+    wait_for(lambda: pidfile.exists() and pidfile.read_text().strip())
+    t0 = time.monotonic()
+    assert stop_service(sock, "web") == "stopped"
+    took = time.monotonic() - t0
+    assert 0.25 < took < 0.9, (took, d.log())
+    assert d.stop() == 1  # the first stop needed SIGKILL

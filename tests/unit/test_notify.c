@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -89,6 +90,35 @@ test_socket_reports_sender_pid(void **state)
 	close(fd);
 }
 
+/* A datagram longer than the buffer is dropped whole, never parsed cut:
+ * "MAINPID=100" cut after "MAINPID=1" would name PID 1. */
+static void
+test_socket_drops_an_oversize_datagram(void **state)
+{
+	char addr[108], buf[16], big[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	pid_t sender = 0;
+	socklen_t len;
+	int fd, c;
+
+	(void)state;
+	fd = notify_open(addr, sizeof(addr));
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path + 1, addr + 1);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(addr));
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(big, 'x', sizeof(big));
+	memcpy(big + sizeof(buf) - 9, "MAINPID=100", 11);
+	assert_int_equal(sendto(c, big, sizeof(big), 0, (struct sockaddr *)&sa, len), sizeof(big));
+	assert_int_equal(sendto(c, "READY=1", 7, 0, (struct sockaddr *)&sa, len), 7);
+	assert_int_equal(notify_recv(fd, buf, sizeof(buf), &sender), -EMSGSIZE);
+	assert_int_equal(sender, getpid());
+	assert_int_equal(notify_recv(fd, buf, sizeof(buf), &sender), 7); /* the next one is whole */
+	assert_int_equal(notify_recv(fd, buf, sizeof(buf), &sender), 0);
+	close(c);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -97,6 +127,7 @@ main(void)
 		cmocka_unit_test(test_parse_rejects_near_misses),
 		cmocka_unit_test(test_status_control_bytes_and_truncation),
 		cmocka_unit_test(test_socket_reports_sender_pid),
+		cmocka_unit_test(test_socket_drops_an_oversize_datagram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
