@@ -17,6 +17,9 @@ struct sexton;
 void cmd_dispatch(struct control *ctl, struct ctl_client *cl);
 void cmd_expire(struct control *ctl, struct ctl_client *cl);
 void cmd_services_changed(struct sexton *sx);
+/* SVC is about to be freed: its log -f followers get an error. */
+struct service;
+void cmd_service_removed(struct sexton *sx, const struct service *svc);
 
 /* An on-demand doctor run is over: answer the parked doctor and check
  * clients. */

@@ -49,6 +49,7 @@ struct ctl_client {
 	char *req_line;	       /* owns the words req points into */
 	double deadline;       /* parked: give up at this ev_now() (0 = never) */
 	const void *follow;    /* log -f: the service whose lines it follows */
+	unsigned long long visited; /* the last walk over the clients that reached it */
 
 	struct ctl_client *prev, *next; /* least recently active first */
 };
@@ -68,6 +69,7 @@ struct control {
 	gid_t group;
 	size_t nclients, max_clients;
 	struct ctl_client *head, *tail;
+	unsigned long long walks; /* rounds of ctl_each_parked / ctl_broadcast */
 	ctl_dispatch_fn *dispatch;
 	ctl_expire_fn *expire;
 	void *owner;
@@ -93,8 +95,10 @@ void ctl_error(struct ctl_client *cl, int code, const char *fmt, ...)
 /* Keep CL waiting: the dispatcher answers later. DEADLINE 0 = none. */
 void ctl_park(struct ctl_client *cl, double deadline);
 
-/* Call FN for every parked client (it may reply to and so free CL). */
+/* Call FN once for every parked client (it may reply to and so free CL). */
 void ctl_each_parked(struct control *ctl, void (*fn)(void *ctx, struct ctl_client *cl),
 		     void *ctx);
+/* Queue TEXT once to every parked client that FOLLOWS (a log -f). */
+void ctl_broadcast(struct control *ctl, const void *follows, const char *text, size_t len);
 
 #endif

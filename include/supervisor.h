@@ -53,6 +53,8 @@ struct supervisor {
 	/* SVC's process (svc->pid) or group (svc->pgid) is alive kill_timeout
 	 * after SIGKILL. */
 	void (*on_stuck)(struct supervisor *sup, struct service *svc);
+	/* SVC, removed by a reload and now down, is about to be freed. */
+	void (*on_removed)(struct supervisor *sup, struct service *svc);
 	void *owner;
 };
 

@@ -357,14 +357,26 @@ cmd_operation(struct sexton *sx, struct ctl_client *cl)
 
 /* ---- wait ---------------------------------------------------------------------- */
 
+/* The service a parked wait names: its one name, wherever the options
+ * stand ("wait --timeout 5 web"); cmd_wait checked it. */
+static const char *
+wait_name(const struct ctl_client *cl)
+{
+	struct ctl_opts o;
+
+	ctl_parse_opts(&cl->req, &o, &(const char *){ NULL });
+	return o.nnames ? o.names[0] : "?";
+}
+
 static void
 check_wait(struct sexton *sx, struct ctl_client *cl)
 {
-	const struct service *svc = sup_find(&sx->sup, cl->req.argv[0]);
+	const char *name = wait_name(cl);
+	const struct service *svc = sup_find(&sx->sup, name);
 	struct json j;
 
 	if (!svc) {
-		ctl_error(cl, 1, "%s: removed from the configuration", cl->req.argv[0]);
+		ctl_error(cl, 1, "%s: removed from the configuration", name);
 		return;
 	}
 	if (svc->state == SVC_FAILED || svc->blocked) {
@@ -411,7 +423,6 @@ on_ring_line(void *ctx, const char *line, size_t len)
 {
 	struct service *svc = ctx;
 	struct sexton *sx = svc->sup->owner;
-	struct ctl_client *cl, *next;
 	struct json j;
 	const char *text;
 	size_t tlen;
@@ -422,11 +433,8 @@ on_ring_line(void *ctx, const char *line, size_t len)
 	json_strn(&j, line, len);
 	json_obj_end(&j);
 	text = json_finish(&j, &tlen);
-	for (cl = sx->ctl.head; text && cl; cl = next) {
-		next = cl->next; /* a slow follower is dropped inside ctl_reply */
-		if (cl->parked && cl->req.cmd == CTL_LOG && cl->follow == svc)
-			ctl_reply(cl, text, tlen, false);
-	}
+	if (text)
+		ctl_broadcast(&sx->ctl, svc, text, tlen);
 	json_free(&j);
 }
 
@@ -962,7 +970,7 @@ cmd_expire(struct control *ctl, struct ctl_client *cl)
 	struct sexton *sx = owner(ctl);
 
 	if (cl->req.cmd == CTL_WAIT)
-		ctl_error(cl, 1, "timeout: %s not ready", cl->req.argv[0]);
+		ctl_error(cl, 1, "timeout: %s not ready", wait_name(cl));
 	else
 		ctl_error(cl, 1, "%s: timed out after %.0f s", ctl_name(cl->req.cmd),
 			  OPERATION_TIMEOUT_S);
@@ -978,6 +986,23 @@ recheck(void *ctx, struct ctl_client *cl)
 		check_wait(sx, cl);
 	else if (cl->req.cmd == CTL_START || cl->req.cmd == CTL_STOP || cl->req.cmd == CTL_RESTART)
 		check_operation(sx, cl);
+}
+
+static void
+drop_follower(void *ctx, struct ctl_client *cl)
+{
+	const struct service *svc = ctx;
+
+	if (cl->follow == svc)
+		ctl_error(cl, 1, "%s: removed from the configuration", svc->name);
+}
+
+void
+cmd_service_removed(struct sexton *sx, const struct service *svc)
+{
+	/* Its followers would wait for ever, on a pointer about to dangle. */
+	if (sx->have_ctl)
+		ctl_each_parked(&sx->ctl, drop_follower, (void *)svc);
 }
 
 void

@@ -142,13 +142,19 @@ ctl_reply(struct ctl_client *cl, const char *text, size_t len, bool last)
 	}
 	cl->out = nb;
 	memcpy(cl->out + cl->outlen, text, len);
+	if (cl->outlen == 0 || last) {
+		/* Output is pending from now: a reader that stalls is dropped
+		 * CTL_IDLE_TIMEOUT_S after its last progress (flush re-arms). Not
+		 * each time more is queued: a log -f follower that reads nothing
+		 * would be kept for as long as its service prints. */
+		cl->timer.repeat = CTL_IDLE_TIMEOUT_S;
+		ev_timer_again(cl->ctl->loop, &cl->timer);
+	}
 	cl->outlen += len;
 	if (last) {
 		cl->close_when_flushed = true;
 		cl->parked = false;
 	}
-	cl->timer.repeat = CTL_IDLE_TIMEOUT_S; /* a reader that stalls is dropped */
-	ev_timer_again(cl->ctl->loop, &cl->timer);
 	flush(cl);
 }
 
@@ -198,12 +204,33 @@ ctl_park(struct ctl_client *cl, double deadline)
 void
 ctl_each_parked(struct control *ctl, void (*fn)(void *ctx, struct ctl_client *cl), void *ctx)
 {
+	unsigned long long walk = ++ctl->walks;
+	struct ctl_client *cl, *next;
+
+	/* A reply that makes progress moves its client to the tail, where the
+	 * walk meets it again: the mark makes it once. (Each client moves at
+	 * most once, so the walk ends.) */
+	for (cl = ctl->head; cl; cl = next) {
+		next = cl->next; /* FN may free CL */
+		if (cl->visited == walk || !cl->parked || cl->close_when_flushed)
+			continue;
+		cl->visited = walk;
+		fn(ctx, cl);
+	}
+}
+
+void
+ctl_broadcast(struct control *ctl, const void *follows, const char *text, size_t len)
+{
+	unsigned long long walk = ++ctl->walks;
 	struct ctl_client *cl, *next;
 
 	for (cl = ctl->head; cl; cl = next) {
-		next = cl->next; /* FN may free CL */
-		if (cl->parked && !cl->close_when_flushed)
-			fn(ctx, cl);
+		next = cl->next; /* a slow follower is dropped inside ctl_reply */
+		if (cl->visited == walk || !cl->parked || cl->follow != follows)
+			continue;
+		cl->visited = walk;
+		ctl_reply(cl, text, len, false);
 	}
 }
 
@@ -270,7 +297,9 @@ on_readable(struct ctl_client *cl)
 	}
 	nl = memchr(cl->in + cl->inlen, '\n', (size_t)n);
 	cl->inlen += (size_t)n;
-	touch(cl);
+	/* No touch: the request has CTL_IDLE_TIMEOUT_S from the connection
+	 * (PROTOCOL.md), not from its last byte, or one byte every few
+	 * seconds would hold a slot for a day. */
 	if (nl) {
 		handle_request(cl, (size_t)(nl - cl->in));
 		return;
@@ -320,14 +349,34 @@ in_groups(gid_t want, const gid_t *groups, size_t n)
 	return false;
 }
 
+/* Is WANT among the peer's supplementary groups? More than the stack
+ * holds (a user may have 65536): the kernel says ERANGE and how many
+ * bytes it needs, and a second try gets them all. */
+static bool
+peer_in_group(int fd, gid_t want)
+{
+	gid_t stack[CTL_MAX_PEER_GROUPS], *groups = stack;
+	socklen_t len = sizeof(stack);
+	bool in = false;
+	int rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+
+	if (rc < 0 && errno == ERANGE && len > sizeof(stack)) {
+		groups = malloc(len);
+		rc = groups ? getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) : -1;
+	}
+	if (rc == 0)
+		in = in_groups(want, groups, len / sizeof(gid_t));
+	if (groups != stack)
+		free(groups);
+	return in;
+}
+
 /* From the kernel, never from the client. */
 static void
 identify(struct control *ctl, struct ctl_client *cl)
 {
-	gid_t groups[CTL_MAX_PEER_GROUPS];
 	socklen_t len = sizeof(struct ucred);
 	struct ucred uc;
-	size_t ngroups = 0;
 
 	cl->uid = (uid_t)-1;
 	cl->gid = (gid_t)-1;
@@ -335,13 +384,9 @@ identify(struct control *ctl, struct ctl_client *cl)
 		cl->uid = uc.uid;
 		cl->gid = uc.gid;
 	}
-	len = sizeof(groups);
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
-		ngroups = len / sizeof(gid_t);
 	cl->may_write = cl->uid == 0 || cl->uid == geteuid();
 	cl->may_read = cl->may_write ||
-		       (ctl->has_group && (cl->gid == ctl->group ||
-					   in_groups(ctl->group, groups, ngroups)));
+		       (ctl->has_group && (cl->gid == ctl->group || peer_in_group(cl->fd, ctl->group)));
 }
 
 static void
@@ -425,7 +470,12 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EMFILE || errno == ENFILE)
+		/* With the table full accept4 fails before it looks at the
+		 * queue: after one that took the last slot the queue may well be
+		 * empty, and shedding a client for nobody would drop the one
+		 * just accepted. The first try follows a readable socket: then
+		 * somebody waits. (Level-triggered: one still queued wakes us.) */
+		if ((errno == EMFILE || errno == ENFILE) && i == 0)
 			out_of_fds(ctl);
 		return; /* EAGAIN, or an error to retry on the next wake-up */
 	}

@@ -436,6 +436,12 @@ on_services_changed(struct supervisor *sup)
 }
 
 static void
+on_service_removed(struct supervisor *sup, struct service *svc)
+{
+	cmd_service_removed(sup->owner, svc);
+}
+
+static void
 on_all_services_down(struct supervisor *sup)
 {
 	struct sexton *sx = sup->owner;
@@ -530,6 +536,7 @@ sx_start_services(struct sexton *sx, struct cfg *cfg, const char *config_path)
 	sx->sup.on_critical = on_critical;
 	sx->sup.on_change = on_services_changed;
 	sx->sup.on_stuck = on_service_stuck;
+	sx->sup.on_removed = on_service_removed;
 	sup_start_all(&sx->sup);
 	return 0;
 }

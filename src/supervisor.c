@@ -459,6 +459,8 @@ on_collect(struct ev_loop *loop, ev_prepare *w, int revents)
 
 		if (svc->removed && !svc_has_process(svc) && svc->pid <= 0) {
 			log_info("service %s: removed", svc->name);
+			if (sup->on_removed)
+				sup->on_removed(sup, svc);
 			svc_free(svc);
 			continue;
 		}

@@ -424,6 +424,147 @@ def test_silent_client_dropped_after_idle_timeout(ctl):
     assert 4 < time.monotonic() - t0 < 8
 
 
+
+def follower(sock, name="web"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sock))
+    s.sendall(f"log {name} -n 0 -f\n".encode())
+    return s
+
+
+def test_followers_get_each_line_once(ctl, tmp_path):
+    """Each send to a follower moved it to the end of the client list, where
+    the walk over the list met it again: a line went twice to a follower
+    with any client behind it, and hundreds of times to two followers."""
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:tick]\noutput = tagged\n"
+            "command = sh -c 'i=0; while :; do i=$((i+1)); echo n$i; sleep 0.1; done'\n")
+    a, b = follower(sock, "tick"), follower(sock, "tick")
+    time.sleep(0.05)
+    idle = socket.socket(socket.AF_UNIX)
+    idle.connect(str(sock))  # behind both in the list
+    time.sleep(1.2)
+    for s in (a, b):
+        s.shutdown(socket.SHUT_WR)  # a follower that speaks has left: sexton closes it
+        s.settimeout(3)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        lines = [json.loads(l)["line"] for l in data.decode().splitlines()[1:]]
+        assert 5 <= len(lines) <= 20, (len(lines), lines[:20])  # one each 0.1 s
+        assert len(set(lines)) == len(lines), lines[:20]
+    idle.close()
+
+
+def peer_closed_after(s, limit):
+    """Seconds until the peer of S closed it (POLLRDHUP: no read, so no
+    progress), or None after LIMIT."""
+    import select
+    p = select.poll()
+    p.register(s, select.POLLRDHUP)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        if p.poll(100):
+            return time.monotonic() - t0
+    return None
+
+
+def test_a_follower_that_reads_nothing_is_dropped(ctl, tmp_path):
+    """Each queued line pushed the follower's deadline back: one that read
+    nothing held up to 4 MiB of PID 1 for as long as its service printed."""
+    sock = tmp_path / "s.sock"
+    d = ctl(conf=base(sock) + "\n[service:loud]\noutput = tagged\n"
+            "command = sh -c 'while :; do seq 1 500; sleep 0.05; done'\n")
+    s = socket.socket(socket.AF_UNIX)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(str(sock))
+    s.sendall(b"log loud -n 0 -f\n")
+    took = peer_closed_after(s, 14)
+    assert took is not None, "a follower that reads nothing was kept 14 s"
+    assert 4.5 < took < 12, took  # the buffers fill at once, then 5 s without progress
+    assert one(sock, "status loud")["services"][0]["state"] == "running"
+    s.close()
+
+
+def test_a_request_has_five_seconds_from_the_connection(ctl):
+    """PROTOCOL.md: within 5 s of connecting. Each byte pushed it back, so
+    one byte every 4 s held a slot and its buffer for days."""
+    d = ctl()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(d.sock))
+    t0 = time.monotonic()
+    for ch in b"status":
+        s.sendall(bytes([ch]))
+        took = peer_closed_after(s, 2)
+        if took is not None:
+            break
+    gone = time.monotonic() - t0
+    assert 4.5 < gone < 8, gone
+    s.close()
+
+
+def fd_limit_leaving_one_free(pid):
+    fds = {int(f) for f in os.listdir(f"/proc/{pid}/fd")}
+    for limit in range(3, max(fds) + 3):
+        if limit - len([f for f in fds if f < limit]) == 1:
+            return limit
+    raise AssertionError(fds)
+
+
+def test_one_free_descriptor_serves_clients_one_at_a_time(ctl):
+    """With the table full, accept4 fails before it looks at the queue: the
+    try after the one that took the last slot always failed, and sexton
+    shed a client for nobody: the one it had just accepted."""
+    d = ctl()
+    pid = d.sexton_pid
+    limit = fd_limit_leaving_one_free(pid)
+    soft = next(l.split()[3] for l in open(f"/proc/{pid}/limits") if l.startswith("Max open files"))
+    subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={limit}:"], check=True)
+    try:
+        for _ in range(3):
+            doc = one(d.sock, "status")
+            assert "services" in doc, doc
+    finally:
+        subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={soft}:"], check=True)
+    assert "dropping the longest-idle client" not in d.log()
+
+
+def test_wait_takes_its_options_before_the_name(ctl):
+    d = ctl()
+    assert one(d.sock, "wait --timeout 2 db") == {"name": "db", "ready": True}
+
+
+def test_a_follower_of_a_removed_service_is_told(ctl, tmp_path):
+    """It waited for ever, on a pointer to the freed service."""
+    sock = tmp_path / "s.sock"
+    d = ctl()
+    s = follower(sock)
+    f = s.makefile("r")
+    assert json.loads(f.readline())["lines"] == []
+    d.reload(f"[sexton]\nsocket = {sock}\nstop_timeout = 2\n\n[service:db]\ncommand = sleep 1000\n")
+    s.settimeout(8)
+    docs = [json.loads(l) for l in f]  # to EOF
+    assert docs and docs[-1] == {"error": "web: removed from the configuration", "code": 1}, docs
+    assert one(sock, "status db")["services"][0]["state"] == "running"
+
+
+def test_a_member_of_socket_group_with_many_groups_may_read(daemon):
+    """SO_PEERGROUPS fails with ERANGE past the buffer (256): a peer with
+    more supplementary groups lost its socket_group rights."""
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="sexton-groups-", dir="/tmp"))
+    shared.chmod(0o755)
+    sock = shared / "s.sock"
+    d = daemon(base(sock, "socket_group = 4242\n"))
+    wait_for(lambda: sock.exists())
+    for n in (10, 300):
+        groups = ",".join(str(g) for g in [4242] + list(range(5000, 5000 + n - 1)))
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", f"--groups={groups}",
+                            "/usr/bin/python3", "-c", CLIENT, str(sock), "status"],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        assert "services" in json.loads(p.stdout), (n, p.stdout)
+    d.stop()
+
 # ---- sextonctl against the real daemon -----------------------------------------------
 
 SEXTONCTL = os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl"))
