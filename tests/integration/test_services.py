@@ -264,6 +264,43 @@ def test_flood_without_newlines_does_not_stall(daemon):
     d.stop()
 
 
+def test_a_stderr_nobody_reads_does_not_stall_sexton(tmp_path):
+    """Tagged output went through a non-blocking queue, but every log line
+    was a blocking write to fd 2: with stdout and stderr a pipe nobody read
+    (a stalled log collector), the first log line after the pipe filled
+    stopped PID 1: no reaping, no restarts, no control socket."""
+    import subprocess
+    import threading
+    from conftest import PID1
+
+    sock = tmp_path / "s.sock"
+    cfg = tmp_path / "sexton.conf"
+    cfg.write_text(conf("[service:flood]\noutput = tagged\ncommand = yes aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                        "[service:crashy]\nrestart = always\nrestart_delay = 0.1\n"
+                        "restart_delay_max = 0.1\nstart_limit = 0/1\ncommand = sleep 0.1"))
+    p = subprocess.Popen([*PID1, SEXTON, "-S", str(sock), "-c", str(cfg)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(sock.exists, what="control socket")
+        time.sleep(1.5)  # the pipe is full within milliseconds; crashy logs 10 lines a second
+        before = None
+        for _ in range(4):
+            t0 = time.monotonic()
+            doc = control_request(sock, "status crashy", timeout=2)[0]["services"][0]
+            assert time.monotonic() - t0 < 0.5
+            assert before is None or doc["restarts"] > before, "crashy is not restarted"
+            before = doc["restarts"]
+            time.sleep(0.4)
+        got = bytearray()
+        reader = threading.Thread(target=lambda: [got.extend(c) for c in iter(lambda: p.stdout.read1(65536), b"")],
+                                  daemon=True)
+        reader.start()
+        wait_for(lambda: re.search(rb"sexton: warning: \d+ log line\(s\) dropped: stderr was not read", got),
+                 5, what="the drop note")
+    finally:
+        p.kill()
+        p.wait()
+
 def test_bad_config_at_start_is_fatal_and_spawns_nothing(tmp_path):
     import subprocess
     marker = tmp_path / "spawned"
