@@ -83,6 +83,9 @@ void sup_stop_service(struct supervisor *sup, struct service *svc);
 
 /* A reaped pid: returns 1 if it was one of a service's. */
 int sup_child_exited(struct supervisor *sup, pid_t pid, int wstatus);
+/* Read what the notify socket holds (also before the exit of a notify
+ * service's main process counts: it may have said MAINPID= first). */
+void sup_read_notify(struct supervisor *sup);
 /* After a drain: stops that wait for a process group learn if it is gone. */
 void sup_after_reaping(struct supervisor *sup);
 /* The service whose session SID is, or NULL. */

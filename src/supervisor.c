@@ -331,10 +331,17 @@ sup_stop_service(struct supervisor *sup, struct service *svc)
 int
 sup_child_exited(struct supervisor *sup, pid_t pid, int wstatus)
 {
-	struct service *svc = pidmap_del(&sup->pids, pid);
+	struct service *svc = pidmap_get(&sup->pids, pid);
 
 	if (!svc)
 		return 0;
+	/* A daemon's first process sends MAINPID= and READY=1 and exits: read
+	 * what it sent before its exit counts, or the service ends with it
+	 * while the daemon runs on. (The datagram still names its pid, and
+	 * the pid is still mapped.) */
+	if (svc->pid == pid && svc->cfg && svc->cfg->type == SVC_NOTIFY)
+		sup_read_notify(sup);
+	pidmap_del(&sup->pids, pid);
 	if (svc->pid == pid) {
 		svc->has_last_exit = true;
 		svc->last_status = wstatus;
@@ -382,10 +389,9 @@ service_of_sender(struct supervisor *sup, pid_t sender)
 	return svc ? svc : sup_service_of_session(sup, getsid(sender));
 }
 
-static void
-on_notify(struct ev_loop *loop, ev_io *w, int revents)
+void
+sup_read_notify(struct supervisor *sup)
 {
-	struct supervisor *sup = container_of(w, struct supervisor, notify_io.io);
 	char buf[NOTIFY_MAX_DATAGRAM];
 	struct notify_msg msg;
 	struct service *svc;
@@ -393,7 +399,7 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 	ssize_t n;
 	int i;
 
-	if (iowatch_dropped(loop, &sup->notify_io, revents))
+	if (sup->notify_fd < 0)
 		return;
 	for (i = 0; i < NOTIFY_READS_PER_WAKEUP; i++) {
 		n = notify_recv(sup->notify_fd, buf, sizeof(buf), &sender);
@@ -413,6 +419,16 @@ on_notify(struct ev_loop *loop, ev_io *w, int revents)
 		notify_parse(buf, (size_t)n, &msg);
 		svc_notify(svc, &msg, sender);
 	}
+}
+
+static void
+on_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct supervisor *sup = container_of(w, struct supervisor, notify_io.io);
+
+	if (iowatch_dropped(loop, &sup->notify_io, revents))
+		return;
+	sup_read_notify(sup);
 }
 
 /* ---- removal -------------------------------------------------------------- */

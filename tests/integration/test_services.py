@@ -504,6 +504,22 @@ def test_mainpid_in_the_session_is_followed_and_a_stop_reaches_the_whole_group(d
     assert d.stop() == 1  # a stop needed SIGKILL
 
 
+def test_mainpid_is_read_before_the_exit_of_its_sender(daemon, tmp_path):
+    """The first process sends MAINPID= and READY=1 and exits at once: its
+    exit was often reaped before its datagram was read, and the service
+    ended ("exited with code 0") while the daemon ran on unsupervised."""
+    sock = tmp_path / "default.sock"
+    names = [f"q{i}" for i in range(8)]
+    d = daemon(conf(*(f"[service:{n}]\ntype = notify\ncommand = {MAINPID_SVC} quick" for n in names)))
+    for n in names:
+        d.wait_log(rf"service {n}: ready")
+    time.sleep(0.3)
+    for n in names:
+        doc = service_doc(sock, n)
+        assert doc["state"] == "running" and doc["pid"] != d.started_pid(n), (doc, d.log())
+    assert "exited with code 0" not in d.log()
+    assert d.stop() == 0
+
 def test_mainpid_that_left_the_session_is_refused(daemon, tmp_path):
     sock = tmp_path / "default.sock"
     d = daemon(conf(f"[service:gone]\ntype = notify\ncommand = {MAINPID_SVC} setsid"))

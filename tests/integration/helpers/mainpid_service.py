@@ -10,6 +10,7 @@ usage: mainpid_service.py MODE [PID]
              the daemon and READY=1, and exits; the worker sends STATUS=
              after 0.5 s; both then sleep, the worker ignoring SIGTERM
   setsid     forks a child that leaves the session (setsid), names it, sleeps
+  quick      forks the daemon, sends MAINPID= and READY=1 and exits at once
 """
 import os
 import signal
@@ -52,6 +53,13 @@ elif mode == "fork":
             f.write(str(pid))
     send(f"MAINPID={daemon}\nREADY=1")
     time.sleep(0.2)
+    os._exit(0)
+elif mode == "quick":
+    daemon = os.fork()
+    if daemon == 0:
+        time.sleep(3600)
+        os._exit(0)
+    send(f"MAINPID={daemon}\nREADY=1")
     os._exit(0)
 elif mode == "setsid":
     r, w = os.pipe()
