@@ -250,6 +250,14 @@ build_env(struct service *svc, struct env_vec *env)
 		if (env_push(env, buf) < 0)
 			return -ENOMEM;
 	}
+	/* sd_watchdog_enabled() (libsystemd, go-systemd, ...) pings only when
+	 * this says how often; without WATCHDOG_PID it is for the process. */
+	if (c->type == SVC_NOTIFY && c->watchdog > 0) {
+		snprintf(buf, sizeof(buf), "WATCHDOG_USEC=%llu",
+			 (unsigned long long)(c->watchdog * 1e6 + 0.5));
+		if (env_push(env, buf) < 0)
+			return -ENOMEM;
+	}
 	env_dedupe(env);
 	return 0;
 }
@@ -613,6 +621,14 @@ enter_backoff(struct service *svc, double min_delay)
 	set_state(svc, SVC_BACKOFF);
 }
 
+/* It ran longer than restart_delay_max: the backoff starts over. */
+static void
+forgive_long_run(struct service *svc)
+{
+	if (ev_now(svc->sup->loop) - svc->started_at > svc->cfg->restart_delay_max)
+		svc->failures = 0;
+}
+
 /* The process ended on its own (not asked to stop). */
 static void
 on_unexpected_exit(struct service *svc)
@@ -633,8 +649,7 @@ on_unexpected_exit(struct service *svc)
 		}
 		return;
 	}
-	if (ev_now(svc->sup->loop) - svc->started_at > c->restart_delay_max)
-		svc->failures = 0; /* it ran long enough: start the backoff over */
+	forgive_long_run(svc);
 	again = svc->want_up && !svc->sup->stopping_all &&
 		(c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && !clean));
 	if (again && start_limit_reached(svc)) {
@@ -668,8 +683,9 @@ on_stopped_exit(struct service *svc)
 		if (svc->want_up && !svc->sup->stopping_all)
 			spawn_service(svc);
 		return;
-	case SVC_AFTER_FAILURE:
+	case SVC_AFTER_FAILURE: /* not ready in time, or the watchdog */
 		svc->after_stop = SVC_AFTER_NOTHING;
+		forgive_long_run(svc);
 		if (svc->want_up && !svc->sup->stopping_all && svc->cfg->restart != RESTART_NEVER)
 			enter_backoff(svc, 0);
 		else
@@ -851,7 +867,8 @@ svc_step(struct service *svc, enum svc_event ev)
 			return;
 		snprintf(svc->reason, sizeof(svc->reason), "watchdog timeout (no WATCHDOG=1 for %g s)",
 			 svc->cfg->watchdog);
-		log_error("service %s: %s: restarting", svc->name, svc->reason);
+		log_error("service %s: %s: %s", svc->name, svc->reason,
+			  svc->cfg->restart == RESTART_NEVER ? "stopping it" : "restarting");
 		begin_stop(svc, SVC_AFTER_FAILURE);
 		return;
 	}

@@ -130,6 +130,30 @@ def test_watchdog_miss_restarts_service(daemon):
     d.stop()
 
 
+def test_watchdog_usec_is_set_for_a_watchdog_service(daemon, tmp_path):
+    """sd_watchdog_enabled() pings only when WATCHDOG_USEC says so: a
+    libsystemd service never pinged and was restarted."""
+    env_wd, env_plain = tmp_path / "wd", tmp_path / "plain"
+    d = daemon(conf(f"[service:wd]\ntype = notify\nwatchdog = 1.5\nready_timeout = 0\n"
+                    f"command = sh -c 'echo \"u=$WATCHDOG_USEC p=$WATCHDOG_PID\" > {env_wd}; exec sleep 100'",
+                    f"[service:plain]\ntype = notify\nready_timeout = 0\n"
+                    f"command = sh -c 'echo \"u=$WATCHDOG_USEC\" > {env_plain}; exec sleep 100'"))
+    wait_for(lambda: env_wd.exists() and env_plain.exists() and env_plain.read_text())
+    assert env_wd.read_text().strip() == "u=1500000 p="
+    assert env_plain.read_text().strip() == "u="
+    d.stop()
+
+
+def test_backoff_starts_over_after_a_long_run_ended_by_the_watchdog(daemon):
+    """A run longer than restart_delay_max resets the backoff: it did only
+    for an exit, not for a run the watchdog (or ready_timeout) ended."""
+    d = daemon(conf("[service:wd]\ntype = notify\nwatchdog = 0.3\nrestart = always\n"
+                    "restart_delay = 0.2\nrestart_delay_max = 0.4\nstart_limit = 0/1\n"
+                    f"command = {NOTIFY_SVC} --pings 3"))
+    delays = d.wait_log(r"service wd: restarting in ([\d.]+) s", count=3, timeout=8)
+    assert delays[:3] == ["0.2", "0.2", "0.2"], (delays, d.log())
+    d.stop()
+
 def test_ready_fd_newline_protocol(daemon):
     d = daemon(conf("[service:s6style]\ntype = notify\nready_fd = 3\n"
                     "command = sh -c 'sleep 0.5; echo >&3; exec sleep 100'",
