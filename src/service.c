@@ -378,8 +378,26 @@ start_limit_hit(struct service *svc)
 	return ++svc->limit_window_starts > c->start_limit_burst;
 }
 
+/* A file the service needs before it exists: failing, it is named in
+ * the reason, not the command ("cannot create the process for
+ * /bin/sleep: No such file or directory" was an environment_file). */
+enum pre_spawn { PRE_ENV_FILE, PRE_OUTPUT_FILE };
+
+static void
+pre_spawn_failure(const struct service *svc, enum pre_spawn what, int rc, char *why, size_t len)
+{
+	const struct cfg_service *c = svc->cfg;
+
+	if (what == PRE_ENV_FILE && c->environment_file && rc != -ENOMEM)
+		snprintf(why, len, "cannot read environment_file %s: %s", c->environment_file,
+			 strerror(-rc));
+	else if (what == PRE_OUTPUT_FILE && c->output == OUT_FILE && c->output_path)
+		snprintf(why, len, "cannot open output file %s: %s", c->output_path, strerror(-rc));
+}
+
 static int
-do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, int *ready_wr)
+do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, int *ready_wr,
+	 char *why, size_t whylen)
 {
 	struct env_vec env = { 0 };
 	struct spawn_req req;
@@ -389,6 +407,7 @@ do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, in
 	rc = build_env(svc, &env);
 	if (rc < 0) {
 		env_free(&env);
+		pre_spawn_failure(svc, PRE_ENV_FILE, rc, why, whylen);
 		return rc;
 	}
 	spawn_req_init(&req, svc->cfg->argv, env.v);
@@ -402,6 +421,8 @@ do_spawn(struct service *svc, pid_t *pid, enum spawn_step *step, int *out_fd, in
 	if (*out_fd < -1 || *ready_wr < -1) {
 		*step = SPAWN_STEP_FDS;
 		rc = *out_fd < -1 ? *out_fd : *ready_wr;
+		if (*out_fd < -1)
+			pre_spawn_failure(svc, PRE_OUTPUT_FILE, rc, why, whylen);
 	} else
 		rc = spawn_process_step(&req, pid, step);
 	env_free(&env);
@@ -443,7 +464,8 @@ spawn_service(struct service *svc)
 	svc->ready = false;
 	svc->killed = svc->stuck = false;
 	svc->status_text[0] = '\0';
-	rc = do_spawn(svc, &pid, &step, &out_fd, &ready_wr);
+	why[0] = '\0';
+	rc = do_spawn(svc, &pid, &step, &out_fd, &ready_wr, why, sizeof(why));
 	if (out_fd >= 0)
 		close(out_fd);
 	if (ready_wr >= 0)
@@ -458,9 +480,14 @@ spawn_service(struct service *svc)
 			svc->has_last_exit = true;
 			svc->last_status = spawn_exec_exit_code(-rc) << 8;
 		}
-		snprintf(why, sizeof(why), "%s %s: %s", step_text(step),
-			 step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],
-			 strerror(-rc));
+		if (pid <= 0 && svc->out) { /* no process to reap it with */
+			svc_out_close(svc->out);
+			svc->out = NULL;
+		}
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s %s: %s", step_text(step),
+				 step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],
+				 strerror(-rc));
 		if (spawn_error_is_transient(rc, pid) && c->restart != RESTART_NEVER &&
 		    !svc->sup->stopping_all) {
 			log_warn("service %s: %s", svc->name, why);

@@ -63,6 +63,22 @@ def test_exec_failure_is_failed_with_errno_and_no_loop(daemon):
     assert d.stop() == 0
 
 
+def test_a_missing_environment_file_or_output_directory_is_named(daemon, tmp_path):
+    """Both read "cannot create the process for /bin/sleep" or "cannot set
+    up file descriptors /bin/sleep": the command, not the file at fault."""
+    sock = tmp_path / "default.sock"
+    d = daemon(conf(f"[service:env]\ncommand = /bin/sleep 100\nenvironment_file = {tmp_path}/none.env",
+                    f"[service:out]\ncommand = /bin/sleep 100\noutput = file:{tmp_path}/none/out.log"))
+    d.wait_log(rf"service env: cannot read environment_file {tmp_path}/none.env: "
+               "No such file or directory")
+    d.wait_log(rf"service out: cannot open output file {tmp_path}/none/out.log: "
+               "No such file or directory")
+    status = control_request(sock, "status")[0]["services"]
+    reasons = {s["name"]: (s["state"], s["reason"]) for s in status}
+    assert reasons["env"][0] == "failed" and "environment_file" in reasons["env"][1]
+    assert reasons["out"][0] == "failed" and "output file" in reasons["out"][1]
+    assert d.stop() == 0
+
 def test_chdir_failure_names_the_directory(daemon):
     d = daemon(conf("[service:x]\ncommand = true\ndirectory = /nonexistent-dir"))
     d.wait_log(r"service x: cannot change directory /nonexistent-dir: No such file or directory")
