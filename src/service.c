@@ -220,8 +220,41 @@ svc_notify(struct service *svc, const struct notify_msg *msg, pid_t sender)
 
 /* ---- spawning ----------------------------------------------------------- */
 
-/* sexton's environment, then environment_file, then environment, then
- * NOTIFY_SOCKET: later wins. */
+static bool
+all_digits(const char *s)
+{
+	while (*s >= '0' && *s <= '9')
+		s++;
+	return !*s;
+}
+
+/* user = NAME: the user's HOME, USER and LOGNAME (as login and systemd
+ * set them), not root's, which a tool writing to ~ would try. A bare uid
+ * without a passwd entry has no name to give. */
+static int
+push_user_env(const struct cfg_service *c, struct env_vec *env)
+{
+	static const char *const keys[] = { "USER", "LOGNAME" };
+	char buf[512];
+	size_t i;
+
+	if (!c->has_user || !c->user)
+		return 0;
+	if (c->home) {
+		snprintf(buf, sizeof(buf), "HOME=%s", c->home);
+		if (env_push(env, buf) < 0)
+			return -ENOMEM;
+	}
+	for (i = 0; i < 2 && !all_digits(c->user); i++) {
+		snprintf(buf, sizeof(buf), "%s=%s", keys[i], c->user);
+		if (env_push(env, buf) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* sexton's environment, the user's HOME, USER and LOGNAME, then
+ * environment_file, then environment, then NOTIFY_SOCKET: later wins. */
 static int
 build_env(struct service *svc, struct env_vec *env)
 {
@@ -234,6 +267,8 @@ build_env(struct service *svc, struct env_vec *env)
 	for (e = environ; *e; e++)
 		if (env_push(env, *e) < 0)
 			return -ENOMEM;
+	if (push_user_env(c, env) < 0)
+		return -ENOMEM;
 	if (c->environment_file) {
 		rc = envfile_read(c->environment_file, env);
 		if (rc < 0)

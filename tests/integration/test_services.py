@@ -95,7 +95,8 @@ def test_user_group_directory_umask_env_rlimit_applied(daemon, tmp_path):
     envf = tmp_path / "env"
     envf.write_text("FROM_FILE=file\nOVERRIDE=file\n")
     script = (f"grep -E '^(Uid|Gid|Groups):' /proc/self/status >> {out}; pwd >> {out}; "
-              f"umask >> {out}; echo $GREETING $FROM_FILE $OVERRIDE >> {out}; ulimit -n >> {out}")
+              f"umask >> {out}; echo $GREETING $FROM_FILE $OVERRIDE >> {out}; ulimit -n >> {out}; "
+              f"echo $HOME $USER $LOGNAME >> {out}")
     who = write_script(shared, "who", script)
     d = daemon(conf(f"[service:who]\ncommand = {who}\nuser = nobody\n"
                     "group = www-data\ndirectory = /tmp\numask = 027\n"
@@ -106,7 +107,8 @@ def test_user_group_directory_umask_env_rlimit_applied(daemon, tmp_path):
     assert lines[0].split()[1:] == ["65534"] * 4
     assert lines[1].split()[1:] == ["33"] * 4
     assert lines[2].split()[1:] == ["33"]
-    assert lines[3:] == ["/tmp", "0027", "hello world file conf", "512"]
+    assert lines[3:] == ["/tmp", "0027", "hello world file conf", "512",
+                         "/nonexistent nobody nobody"]  # the user's, not root's
     d.stop()
 
 
