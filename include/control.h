@@ -45,6 +45,7 @@ struct ctl_client {
 	bool close_when_flushed;
 
 	bool parked;	       /* waiting for something (see commands.c) */
+	bool half_closed;      /* parked, and the client shut down its sending side */
 	struct ctl_request req; /* the request, for a parked client */
 	char *req_line;	       /* owns the words req points into */
 	double deadline;       /* parked: give up at this ev_now() (0 = never) */
@@ -63,6 +64,7 @@ struct control {
 	int fd;
 	int spare_fd; /* /dev/null, given up to refuse a client when out of fds */
 	bool out_of_fds;   /* logged once until an accept succeeds again */
+	bool accept_failing; /* another error, likewise */
 	struct iowatch accept_io; /* paused when out of fds and no spare */
 	char path[108];
 	bool has_group;

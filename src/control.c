@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -113,8 +114,10 @@ flush(struct ctl_client *cl)
 	}
 	if (cl->parked) {
 		/* Parked: the only thing to watch for is the client leaving. */
-		iowatch_set(&cl->io, cl->fd, EV_READ);
-		iowatch_start(cl->ctl->loop, &cl->io);
+		if (!cl->half_closed) {
+			iowatch_set(&cl->io, cl->fd, EV_READ);
+			iowatch_start(cl->ctl->loop, &cl->io);
+		}
 		ev_timer_stop(cl->ctl->loop, &cl->timer);
 	}
 }
@@ -260,15 +263,27 @@ handle_request(struct ctl_client *cl, size_t len)
 	ctl->dispatch(ctl, cl);
 }
 
-/* A parked client has nothing more to say: data or EOF means it left. */
+/*
+ * A parked client has nothing more to say: data means it left (or broke
+ * the protocol). EOF may be a half-close, `echo 'wait web' | nc -U` or
+ * socat done with their input and still reading: it keeps its place and
+ * gets its answer, and is no longer watched for reading (EOF stays
+ * readable). A client that hung up both ways (POLLHUP) has left.
+ */
 static void
 on_parked_readable(struct ctl_client *cl)
 {
+	struct pollfd p = { .fd = cl->fd, .events = POLLOUT };
 	char buf[256];
 	ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (n == 0 && poll(&p, 1, 0) == 1 && !(p.revents & (POLLHUP | POLLERR))) {
+		cl->half_closed = true;
+		iowatch_stop(cl->ctl->loop, &cl->io);
+		return;
+	}
 	free_client(cl);
 }
 
@@ -451,6 +466,19 @@ out_of_fds(struct control *ctl)
 		iowatch_pause(ctl->loop, &ctl->accept_io, CTL_ACCEPT_PAUSE_S);
 }
 
+/* An error accept4 may well repeat: the connection stays queued and the
+ * socket readable, and the loop would spin on it. Watched again in
+ * CTL_ACCEPT_PAUSE_S; said once until an accept succeeds. */
+static void
+accept_failed(struct control *ctl)
+{
+	if (!ctl->accept_failing)
+		log_warn("control: cannot accept a client: %m; trying again every %g s",
+			 CTL_ACCEPT_PAUSE_S);
+	ctl->accept_failing = true;
+	iowatch_pause(ctl->loop, &ctl->accept_io, CTL_ACCEPT_PAUSE_S);
+}
+
 static void
 on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -464,7 +492,7 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	for (i = 0; i < CTL_ACCEPTS_PER_WAKEUP; i++) {
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			ctl->out_of_fds = false;
+			ctl->out_of_fds = ctl->accept_failing = false;
 			add_client(ctl, fd);
 			continue;
 		}
@@ -477,7 +505,10 @@ on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		 * somebody waits. (Level-triggered: one still queued wakes us.) */
 		if ((errno == EMFILE || errno == ENFILE) && i == 0)
 			out_of_fds(ctl);
-		return; /* EAGAIN, or an error to retry on the next wake-up */
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EMFILE &&
+			 errno != ENFILE)
+			accept_failed(ctl); /* ENOMEM, ENOBUFS, EPERM */
+		return;
 	}
 }
 

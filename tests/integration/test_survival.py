@@ -1,5 +1,6 @@
 """PID 1 never exits, spins or floods its log on an error it can survive:
 the kernel refusing a descriptor, a system call libev cannot recover from."""
+import json
 import os
 import pathlib
 import re
@@ -407,3 +408,35 @@ def test_pid1_survives_a_while_without_memory(daemon, tmp_path, monkeypatch):
     d.wait_log(r"reload: " + re.escape(str(d.conf)), timeout=5)
     assert d.proc.poll() is None
     assert d.stop() in (0, 1)
+
+
+def test_an_accept_that_keeps_failing_does_not_spin(daemon, tmp_path):
+    """accept4 failing with ENOMEM leaves the connection queued and the
+    socket readable: sexton retried at once, over and over. It now pauses
+    the socket 0.5 s between tries, and the client is answered once accept
+    works again."""
+    from test_services import conf
+
+    sock = tmp_path / "default.sock"
+    d = daemon(conf("[service:web]\ncommand = sleep 100"))
+    wait_for(sock.exists, what="control socket")
+    trace = tmp_path / "trace"
+    tracer = subprocess.Popen(["strace", "-q", "-o", str(trace), "-e", "trace=accept4",
+                               "-e", "inject=accept4:error=ENOMEM", "-p", str(d.sexton_pid)])
+    try:
+        wait_for(lambda: tracer_of(d.sexton_pid) != 0, what="strace to attach")
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(str(sock))  # queued: the accept fails
+        c.sendall(b"status web\n")
+        time.sleep(1.5)
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(5)
+    tries = trace.read_text().count("accept4(")
+    assert 1 <= tries <= 6, f"{tries} accept4 calls in 1.5 s"
+    c.settimeout(3)
+    assert json.loads(c.makefile().readline())["services"][0]["name"] == "web"
+    c.close()
+    assert len(re.findall(r"control: cannot accept a client: (Cannot allocate memory|Out of memory)",
+                          d.log())) == 1, d.log()
+    assert d.stop() == 0
