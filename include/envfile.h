@@ -23,8 +23,9 @@ int env_push(struct env_vec *env, const char *kv);
  * first bad line (which is skipped), 0 if all were good, -ENOMEM. */
 int envfile_parse(const char *text, size_t len, struct env_vec *env);
 
-/* Read and parse PATH (at most 1 MiB). Returns envfile_parse's result, or
- * -errno when the file cannot be read. */
+/* Read and parse PATH, a regular file of at most 1 MiB (-EINVAL for any
+ * other kind, never waited on; -EFBIG when larger: never cut). Returns
+ * envfile_parse's result, or -errno when the file cannot be read. */
 int envfile_read(const char *path, struct env_vec *env);
 
 /* One assignment per key: a later value replaces an earlier one, at the

@@ -404,6 +404,21 @@ identify(struct control *ctl, struct ctl_client *cl)
 		       (ctl->has_group && (cl->gid == ctl->group || peer_in_group(cl->fd, ctl->group)));
 }
 
+/* The one to drop for room. A parked client waits for an answer (start,
+ * wait, log -f) and is never touched: it would always be the longest
+ * idle, and a flood of connections would drop an operator's waits first.
+ * Only when every client is parked, the longest parked. */
+static struct ctl_client *
+longest_idle(struct control *ctl)
+{
+	struct ctl_client *cl;
+
+	for (cl = ctl->head; cl; cl = cl->next)
+		if (!cl->parked)
+			return cl;
+	return ctl->head;
+}
+
 static void
 add_client(struct control *ctl, int fd)
 {
@@ -411,7 +426,7 @@ add_client(struct control *ctl, int fd)
 
 	if (ctl->nclients >= ctl->max_clients && ctl->head) {
 		log_debug("control: %zu clients: dropping the longest idle", ctl->nclients);
-		free_client(ctl->head);
+		free_client(longest_idle(ctl));
 	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
@@ -450,7 +465,7 @@ out_of_fds(struct control *ctl)
 			 "dropping the longest-idle client" : "refusing clients");
 	ctl->out_of_fds = true;
 	if (ctl->head) {
-		free_client(ctl->head);
+		free_client(longest_idle(ctl));
 		return;
 	}
 	if (ctl->spare_fd >= 0)

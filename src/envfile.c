@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ENVFILE_MAX_SIZE (1 << 20)
@@ -88,6 +89,8 @@ envfile_parse(const char *text, size_t len, struct env_vec *env)
 	const char *p = text, *end = text + len, *nl;
 	int line = 0, bad = 0, rc;
 
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* a UTF-8 byte order mark (an editor's), not part of a key */
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
@@ -106,13 +109,26 @@ envfile_parse(const char *text, size_t len, struct env_vec *env)
 int
 envfile_read(const char *path, struct env_vec *env)
 {
+	struct stat st;
 	char *buf;
 	ssize_t n, total = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* PID 1 reads it: a FIFO would block the open (O_NONBLOCK) and the
+	 * read, a device never end. Only a regular file, whole or not at all. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else
+		rc = st.st_size > ENVFILE_MAX_SIZE ? -EFBIG : 0;
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
 	buf = malloc(ENVFILE_MAX_SIZE);
 	if (!buf) {
 		close(fd);

@@ -75,15 +75,28 @@ set_state(struct service *svc, enum svc_state state)
 }
 
 static void
+close_output(struct service *svc)
+{
+	if (svc->out) {
+		svc_out_close(svc->out);
+		svc->out = NULL;
+	}
+}
+
+/* While the group lingers its output is still read: what its processes
+ * say as they stop is logged, and they get no EPIPE (SIGPIPE) for it. */
+static void
 set_lingering(struct service *svc, bool on)
 {
 	if (svc->lingering == on)
 		return;
 	svc->lingering = on;
-	if (on)
+	if (on) {
 		svc->sup->nlingering++;
-	else
-		svc->sup->nlingering--;
+		return;
+	}
+	svc->sup->nlingering--;
+	close_output(svc);
 }
 
 static void
@@ -425,7 +438,8 @@ pre_spawn_failure(const struct service *svc, enum pre_spawn what, int rc, char *
 
 	if (what == PRE_ENV_FILE && c->environment_file && rc != -ENOMEM)
 		snprintf(why, len, "cannot read environment_file %s: %s", c->environment_file,
-			 strerror(-rc));
+			 rc == -EINVAL ? "not a regular file" :
+			 rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
 	else if (what == PRE_OUTPUT_FILE && c->output == OUT_FILE && c->output_path)
 		snprintf(why, len, "cannot open output file %s: %s", c->output_path, strerror(-rc));
 }
@@ -712,6 +726,8 @@ on_unexpected_exit(struct service *svc)
 		return;
 	}
 	forgive_long_run(svc);
+	if (clean)
+		svc->failures = 0; /* not a failure: restart = always waits the first delay */
 	again = svc->want_up && !svc->sup->stopping_all &&
 		(c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && !clean));
 	if (again && start_limit_reached(svc)) {
@@ -748,10 +764,13 @@ on_stopped_exit(struct service *svc)
 	case SVC_AFTER_FAILURE: /* not ready in time, or the watchdog */
 		svc->after_stop = SVC_AFTER_NOTHING;
 		forgive_long_run(svc);
-		if (svc->want_up && !svc->sup->stopping_all && svc->cfg->restart != RESTART_NEVER)
-			enter_backoff(svc, 0);
-		else
+		if (!svc->want_up || svc->sup->stopping_all || svc->cfg->restart == RESTART_NEVER)
 			set_state(svc, SVC_FAILED);
+		else if (start_limit_reached(svc)) /* as after an exit: not after the delay */
+			fail(svc, "start limit hit (%u starts in %g s)", svc->cfg->start_limit_burst,
+			     svc->cfg->start_limit_interval);
+		else
+			enter_backoff(svc, 0);
 		return;
 	case SVC_AFTER_NOTHING:
 		set_state(svc, SVC_STOPPED);
@@ -796,14 +815,11 @@ on_exit_event(struct service *svc)
 	svc->pid = 0;
 	ev_timer_stop(svc->sup->loop, &svc->watchdog);
 	close_ready_pipe(svc);
-	if (svc->out) {
-		svc_out_close(svc->out);
-		svc->out = NULL;
-	}
 	if (was == SVC_STOPPING && group_alive(svc)) {
 		linger(svc);
 		return;
 	}
+	close_output(svc);
 	svc->pgid = 0;
 	if (was == SVC_STOPPING)
 		on_stopped_exit(svc);

@@ -559,6 +559,31 @@ def test_a_client_that_half_closes_still_gets_its_answer(ctl, tmp_path):
     time.sleep(0.3)
     assert one(sock, "status db")["services"][0]["state"] == "running"
 
+def test_a_parked_client_outlives_a_flood_of_idle_connections(ctl, tmp_path):
+    """A parked client (start, wait, log -f) is never touched, so it was
+    always the longest idle, and the first dropped when 128 were
+    connected: a flood of idle connections cancelled an operator's wait."""
+    sock = tmp_path / "s.sock"
+    ctl(conf=base(sock) + "\n[service:slow]\ntype = notify\ncommand = sleep 1000\n"
+        "ready_timeout = 0\n")
+    w = socket.socket(socket.AF_UNIX)
+    w.connect(str(sock))
+    w.sendall(b"wait slow --timeout 2\n")
+    time.sleep(0.1)
+    flood = []
+    for _ in range(140):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(sock))
+        flood.append(s)
+    w.settimeout(5)
+    line = w.makefile().readline()
+    assert line, "the parked wait was dropped"
+    assert json.loads(line) == {"error": "timeout: slow not ready", "code": 1}
+    for s in flood:
+        s.close()
+    w.close()
+
+
 def test_wait_takes_its_options_before_the_name(ctl):
     d = ctl()
     assert one(d.sock, "wait --timeout 2 db") == {"name": "db", "ready": True}

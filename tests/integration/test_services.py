@@ -54,6 +54,34 @@ def test_backoff_is_capped_at_restart_delay_max(daemon, tmp_path):
     d.stop()
 
 
+def test_a_clean_exit_under_restart_always_keeps_the_first_delay(daemon, tmp_path):
+    """restart_delay doubles per consecutive failure: an exit 0 is none. A
+    job that always succeeded under restart = always waited 0.2, 0.4,
+    0.8 s ... up to restart_delay_max."""
+    stamps = tmp_path / "stamps"
+    d = daemon(conf(f"[service:job]\ncommand = sh -c 'date +%s.%N >> {stamps}'\nrestart = always\n"
+                    "restart_delay = 0.2\nrestart_delay_max = 5\nstart_limit = 0/1"))
+    wait_for(lambda: stamps.exists() and len(stamps.read_text().split()) >= 4, 5)
+    t = [float(x) for x in stamps.read_text().split()]
+    gaps = [b - a for a, b in zip(t, t[1:])][:3]
+    assert all(0.15 < g < 0.4 for g in gaps), gaps
+    d.stop()
+
+
+def test_start_limit_after_a_watchdog_failure_fails_at_once(daemon):
+    """After an exit the start limit is checked before the backoff; after a
+    watchdog (or ready_timeout) failure it was checked only once the delay
+    was sat out."""
+    d = daemon(conf("[service:wd]\ntype = notify\nwatchdog = 0.3\nrestart = always\n"
+                    "restart_delay = 1\nstart_limit = 2/30\n"
+                    f"command = {NOTIFY_SVC}"))
+    d.wait_log(r"service wd: start limit hit \(2 starts in 30 s\)", timeout=8)
+    log = d.log()
+    assert log.count("service wd: restarting in") == 1, log
+    assert log.count("service wd: watchdog timeout") == 2, log
+    d.stop()
+
+
 def test_exec_failure_is_failed_with_errno_and_no_loop(daemon):
     d = daemon(conf("[service:ghost]\ncommand = /nonexistent/bin --flag\nrestart = always\n"
                     "[service:keep]\ncommand = sleep 100"))
@@ -561,6 +589,22 @@ def test_mainpid_is_read_before_the_exit_of_its_sender(daemon, tmp_path):
         assert doc["state"] == "running" and doc["pid"] != d.started_pid(n), (doc, d.log())
     assert "exited with code 0" not in d.log()
     assert d.stop() == 0
+
+def test_a_lingering_group_is_still_heard(daemon, tmp_path):
+    """Its output pipe was closed with the main process: what the rest said
+    as it stopped was lost, and the write killed it with SIGPIPE."""
+    sock = tmp_path / "default.sock"
+    pidfile = tmp_path / "child"
+    body = (f"sh -c 'trap \"sleep 0.3; echo got TERM\" TERM; echo $$ > {pidfile}; "
+            "while :; do sleep 0.1; done' &\nwait\n")
+    script = write_script(tmp_path, "web", body)
+    d = daemon(conf(f"[service:web]\ncommand = {script}\nstop_timeout = 1\noutput = tagged"))
+    wait_for(lambda: pidfile.exists() and pidfile.read_text().strip())
+    assert stop_service(sock, "web") == "stopped"
+    assert re.search(r"^web \| got TERM$", d.out(), re.M), d.out()
+    assert "service web: still running 1 s after stop signal: sending SIGKILL" in d.log()
+    assert d.stop() == 1
+
 
 def test_mainpid_that_left_the_session_is_refused(daemon, tmp_path):
     sock = tmp_path / "default.sock"

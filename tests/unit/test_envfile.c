@@ -6,9 +6,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envfile.h"
@@ -85,6 +87,48 @@ test_read_file(void **state)
 	env_free(&env);
 }
 
+/* PID 1 reads it: a FIFO must not block (open or read), a device is
+ * refused, a file over 1 MiB is refused whole instead of cut. */
+static void
+test_read_refuses_what_is_not_a_small_regular_file(void **state)
+{
+	char dir[] = "/tmp/sexton-envfile-XXXXXX", path[64];
+	struct env_vec env = { 0 };
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(envfile_read(path, &env), -EINVAL); /* at once: no writer */
+	unlink(path);
+	assert_int_equal(envfile_read("/dev/zero", &env), -EINVAL);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "A=1\n", 4), 4);
+	assert_int_equal(ftruncate(fd, (1 << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(envfile_read(path, &env), -EFBIG);
+	assert_int_equal(env.n, 0);
+	unlink(path);
+	rmdir(dir);
+	env_free(&env);
+}
+
+static void
+test_a_byte_order_mark_is_not_part_of_the_first_key(void **state)
+{
+	static const char text[] = "\xef\xbb\xbf" "FIRST=1\nSECOND=2\n";
+	struct env_vec env = { 0 };
+
+	(void)state;
+	assert_int_equal(envfile_parse(text, sizeof(text) - 1, &env), 0);
+	assert_int_equal(env.n, 2);
+	assert_string_equal(env.v[0], "FIRST=1");
+	env_free(&env);
+}
+
 int
 main(void)
 {
@@ -93,6 +137,8 @@ main(void)
 		cmocka_unit_test(test_bad_lines_reported_and_skipped),
 		cmocka_unit_test(test_dedupe_later_wins),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_read_refuses_what_is_not_a_small_regular_file),
+		cmocka_unit_test(test_a_byte_order_mark_is_not_part_of_the_first_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
