@@ -3,8 +3,11 @@ credentials, dependencies and stop sequence, with sexton as PID 1."""
 import os
 import pathlib
 import re
+import shutil
 import signal
 import time
+
+import pytest
 
 from conftest import HELPERS, PYTHON, SEXTON, control_request, wait_for, write_script
 
@@ -605,6 +608,31 @@ def test_a_lingering_group_is_still_heard(daemon, tmp_path):
     assert "service web: still running 1 s after stop signal: sending SIGKILL" in d.log()
     assert d.stop() == 1
 
+
+BARRIER = f"{PYTHON} {HELPERS}/notify_barrier.py"
+
+
+@pytest.mark.parametrize("tool", ["barrier", "systemd-notify"])
+def test_a_notify_helper_of_a_shell_script_is_heard(daemon, tmp_path, tool):
+    """A script's `systemd-notify --ready` is a child that the script reaps
+    as soon as it exits: sexton could no longer tell whose it was. It waits
+    for its barrier (systemd 246+), which sexton answers by closing the
+    descriptor it passes, so it is alive while READY=1 is read."""
+    if tool == "systemd-notify" and not shutil.which("systemd-notify"):
+        pytest.skip("no systemd-notify here")
+    send = (f"{BARRIER} 'READY=1\nSTATUS=up'" if tool == "barrier"
+            else "systemd-notify --ready --status=up")
+    script = write_script(tmp_path, "svc", f"sleep 0.2\n{send} || exit 9\nexec sleep 100\n")
+    names = [f"s{i}" for i in range(6)]
+    sock = tmp_path / "default.sock"
+    d = daemon(conf(*(f"[service:{n}]\ntype = notify\nready_timeout = 5\ncommand = {script}"
+                      for n in names)))
+    for n in names:
+        d.wait_log(rf"service {n}: ready", timeout=8)
+    for n in names:
+        doc = service_doc(sock, n)
+        assert (doc["state"], doc["status_text"]) == ("running", "up"), doc
+    assert d.stop() == 0
 
 def test_mainpid_that_left_the_session_is_refused(daemon, tmp_path):
     sock = tmp_path / "default.sock"
