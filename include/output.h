@@ -117,6 +117,10 @@ int svc_out_open(struct svc_out **out, struct ev_loop *loop, const struct svc_ou
  */
 void svc_out_close(struct svc_out *o);
 
+/* file: rotate at MAX_SIZE, keep KEEP from now on (a reload changed them:
+ * they apply to the running process's file, no restart). */
+void svc_out_set_rotation(struct svc_out *o, unsigned long long max_size, unsigned keep);
+
 /* True once every writer has closed the pipe and all was read. */
 bool svc_out_eof(const struct svc_out *o);
 

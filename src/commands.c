@@ -524,6 +524,12 @@ cmd_reload(struct sexton *sx, struct ctl_client *cl)
 	struct json j;
 	int rc;
 
+	if (sx->phase != SX_RUNNING) {
+		/* As SIGHUP then: a change now would restart a dependency while
+		 * its dependents are still stopping. */
+		ctl_error(cl, 1, "sexton is shutting down: nothing reloaded");
+		return;
+	}
 	rc = sx_reload(sx, &errs);
 	json_init(&j);
 	json_obj_begin(&j);

@@ -1303,7 +1303,7 @@ db_note(const struct ctx *c, const char *file, int file_errno, char *buf, size_t
 {
 	if (file_errno)
 		snprintf(buf, len, " (cannot read %s/%s: %s)", c->etc_dir, file,
-			 strerror(file_errno));
+			 file_errno == EINVAL ? "not a regular file" : strerror(file_errno));
 	else
 		snprintf(buf, len, " (not in %s/%s)", c->etc_dir, file);
 }

@@ -691,6 +691,13 @@ svc_out_open(struct svc_out **out, struct ev_loop *loop, const struct svc_out_pa
 }
 
 void
+svc_out_set_rotation(struct svc_out *o, unsigned long long max_size, unsigned keep)
+{
+	o->max_size = max_size;
+	o->keep = keep;
+}
+
+void
 svc_out_close(struct svc_out *o)
 {
 	if (!o)

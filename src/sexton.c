@@ -221,6 +221,17 @@ log_reload_error(void *arg, const char *line)
 	log_error("reload: %s", line);
 }
 
+static bool
+socket_settings_differ(const struct cfg *a, const struct cfg *b)
+{
+	bool same_path = (!a->socket && !b->socket) ||
+			 (a->socket && b->socket && strcmp(a->socket, b->socket) == 0);
+
+	return !same_path || a->socket_mode != b->socket_mode ||
+	       a->has_socket_group != b->has_socket_group ||
+	       (a->has_socket_group && a->socket_group != b->socket_group);
+}
+
 int
 sx_reload(struct sexton *sx, struct cfg_errors *errs)
 {
@@ -239,6 +250,9 @@ sx_reload(struct sexton *sx, struct cfg_errors *errs)
 	sx->kill_timeout = cfg.kill_timeout;
 	doctor_configure(&sx->doc, cfg.watch_interval, cfg.hung_threshold);
 	log_info("reload: %s", sx->config_path);
+	if (socket_settings_differ(&sx->sup.cfg, &cfg))
+		log_warn("reload: socket, socket_mode and socket_group take effect at sexton's next "
+			 "start; the socket is as it was");
 	sup_reload(&sx->sup, &cfg);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "container_of.h"
 #include "log.h"
+#include "output.h"
 #include "notify.h"
 #include "service.h"
 
@@ -602,6 +603,19 @@ sup_destroy(struct supervisor *sup)
 
 /* ---- reload --------------------------------------------------------------- */
 
+/* Does a service that is to be up depend on SVC? (A failed dependency
+ * with autostart = no is wanted by its dependents, not by itself.) */
+static bool
+wanted_by_dependent(const struct service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < svc->ndependents; i++)
+		if (svc->dependents[i]->want_up)
+			return true;
+	return false;
+}
+
 static void
 reload_existing(struct supervisor *sup, struct service *svc, const struct cfg_service *nc)
 {
@@ -609,23 +623,35 @@ reload_existing(struct supervisor *sup, struct service *svc, const struct cfg_se
 	bool now_autostart = nc->autostart && !svc->cfg->autostart;
 
 	svc->cfg = nc;
+	if (svc->out && nc->output == OUT_FILE) /* in place, as cfg_service_changed says */
+		svc_out_set_rotation(svc->out, nc->log_max_size, nc->log_keep);
 	if (now_autostart && !svc->want_up) {
-		/* As a new service would: the evaluation after the reload starts it. */
-		log_info("service %s: autostart now: starting", svc->name);
+		/* As a new service would: the evaluation after the reload starts
+		 * it; a failed one waits for a start, or for a change below. */
+		if (svc->state == SVC_FAILED && !changed)
+			log_info("service %s: autostart now; failed: not started", svc->name);
+		else
+			log_info("service %s: autostart now: starting", svc->name);
 		svc->want_up = true;
 	}
 	if (!changed)
 		return;
-	if (svc_has_process(svc)) {
+	if (svc_has_process(svc) && svc->want_up) {
 		log_info("service %s: configuration changed: restarting", svc->name);
 		svc_step(svc, SVC_EV_RESTART);
 	} else if (svc->state == SVC_FAILED || svc->state == SVC_BACKOFF) {
 		/* Down now; the evaluation after the reload starts it (its
-		 * dependencies first) if it is to start by itself. */
-		log_info("service %s: configuration changed: restarting", svc->name);
+		 * dependencies first) if it is to start by itself, or if what
+		 * waits for it is. */
+		bool wanted = nc->autostart || svc->want_up || wanted_by_dependent(svc);
+
+		log_info("service %s: configuration changed: %s", svc->name,
+			 wanted ? "restarting" : "for its next start");
 		svc_step(svc, svc->state == SVC_FAILED ? SVC_EV_FORGIVE : SVC_EV_STOP);
-		svc->want_up = nc->autostart;
+		svc->want_up = wanted;
 	} else {
+		/* Stopped, or being stopped by an operator: a reload does not
+		 * undo a stop. */
 		log_info("service %s: configuration changed: for its next start", svc->name);
 	}
 	(void)sup;

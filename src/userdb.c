@@ -2,10 +2,13 @@
 #include "userdb.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define UDB_MAX_FIELDS 8
 
@@ -165,17 +168,28 @@ load_file(struct udb *db, const char *dir, const char *name, int *file_errno)
 {
 	size_t cap = 0, linecap = 0;
 	char *path, *line = NULL;
+	struct stat st;
 	ssize_t len;
 	FILE *f;
-	int rc = 0;
+	int fd, rc = 0;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	f = fopen(path, "re");
+	/* PID 1 reads it at every reload: a FIFO would block the open and the
+	 * reads, a device never end. A regular file only (EINVAL else). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	free(path);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
 	if (!f) {
 		*file_errno = errno;
-		return errno == ENOMEM ? -ENOMEM : 0;
+		if (fd >= 0)
+			close(fd);
+		return *file_errno == ENOMEM ? -ENOMEM : 0;
 	}
 	while (rc == 0 && (len = getline(&line, &linecap, f)) >= 0) {
 		char *field[UDB_MAX_FIELDS];

@@ -7,8 +7,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "userdb.h"
 
@@ -119,6 +122,29 @@ test_missing_files(void **state)
 	udb_free(&db);
 }
 
+/* PID 1 reads them at every reload: a FIFO must not block it. */
+static void
+test_a_fifo_is_refused_not_waited_on(void **state)
+{
+	char dir[] = "/tmp/sexton-udb-XXXXXX", path[64];
+	struct udb db;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/group", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(udb_load(&db, dir), 0); /* returns: no writer ever comes */
+	assert_int_equal(db.passwd_errno, EINVAL);
+	assert_int_equal(db.group_errno, EINVAL);
+	udb_free(&db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_parse_id(void **state)
 {
@@ -145,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_users),	      cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_user_groups),   cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_parse_id),
+		cmocka_unit_test(test_a_fifo_is_refused_not_waited_on),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
