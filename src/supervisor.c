@@ -60,6 +60,32 @@ add_edge(struct service ***v, size_t *n, struct service *s)
 	return 0;
 }
 
+/* A removed service named NAME (dropped by a reload, still stopping). */
+static struct service *
+find_removed(struct supervisor *sup, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->removed && strcmp(sup->svcs[i]->name, name) == 0)
+			return sup->svcs[i];
+	return NULL;
+}
+
+/* A copy of SVC that a reload removed (or renamed away and back) still
+ * runs: SVC waits for it to be down, never runs beside it. (Not for one
+ * stuck after SIGKILL: that may never end, and can do nothing.) */
+static bool
+predecessor_running(struct supervisor *sup, const struct service *svc)
+{
+	const struct service *old = svc->removed ? NULL : find_removed(sup, svc->name);
+
+	return old && svc_has_process(old);
+}
+
+/* Edges from what each service depends on. A removed one keeps the edges
+ * of its old configuration, to the removed copies first: removed
+ * together, a dependent still goes down before its dependency. */
 static int
 link_dependencies(struct supervisor *sup)
 {
@@ -75,12 +101,12 @@ link_dependencies(struct supervisor *sup)
 	}
 	for (i = 0; i < sup->nsvcs; i++) {
 		svc = sup->svcs[i];
-		if (svc->removed)
-			continue;
 		for (j = 0; j < svc->cfg->ndepends; j++) {
-			dep = sup_find(sup, svc->cfg->depends[j]);
+			dep = svc->removed ? find_removed(sup, svc->cfg->depends[j]) : NULL;
 			if (!dep)
-				continue; /* cannot happen: the config validated it */
+				dep = sup_find(sup, svc->cfg->depends[j]);
+			if (!dep)
+				continue; /* the config validated it; a removed one's may be gone */
 			if (add_edge(&svc->deps, &svc->ndeps, dep) < 0 ||
 			    add_edge(&dep->dependents, &dep->ndependents, svc) < 0)
 				return -ENOMEM;
@@ -188,7 +214,7 @@ evaluate(struct supervisor *sup, struct service *svc)
 			svc_step(svc, SVC_EV_STOP);
 		return;
 	}
-	if (svc->state != SVC_STOPPED || svc->pid > 0)
+	if (svc->state != SVC_STOPPED || svc->pid > 0 || predecessor_running(sup, svc))
 		return;
 	pull_in_dependencies(sup, svc);
 	if (deps_up(svc, &failed)) {
@@ -292,7 +318,7 @@ start_tree(struct supervisor *sup, struct service *svc, unsigned long long round
 			start_tree(sup, svc->deps[i], round);
 	if (svc->state == SVC_FAILED || svc->state == SVC_DONE || svc->state == SVC_STOPPED) {
 		svc->blocked = false; /* evaluation blocks it again if a dependency failed */
-		if (deps_up(svc, &failed))
+		if (deps_up(svc, &failed) && !predecessor_running(sup, svc))
 			svc_step(svc, SVC_EV_START); /* resets a failed one */
 		else
 			svc->reason[0] = '\0'; /* evaluation starts it when they are */

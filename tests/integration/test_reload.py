@@ -160,3 +160,34 @@ def test_a_reload_that_changes_the_socket_says_it_waits_for_the_next_start(daemo
     d.reload("[sexton]\nstop_timeout = 2\nsocket_mode = 0660\n\n" + KEEP)
     d.wait_log(r"reload: socket, socket_mode and socket_group take effect at sexton's next start")
     assert d.stop() == 0
+
+
+def test_a_dependency_removed_with_its_dependent_stops_after_it(daemon):
+    """Removed services had no dependency edges: both got their stop signal
+    at once, the dependency while its dependent was still stopping."""
+    web = ("[service:web]\ndepends = db\noutput = tagged\n"
+           "command = sh -c 'trap \"sleep 0.8; echo web down; exit 0\" TERM; while :; do sleep 0.1; done'\n\n")
+    db = ("[service:db]\noutput = tagged\n"
+          "command = sh -c 'trap \"echo db got TERM; exit 0\" TERM; while :; do sleep 0.1; done'\n\n")
+    d = daemon(HEAD + KEEP + db + web)
+    d.wait_log(r"service web: started")
+    d.reload(HEAD + KEEP)
+    d.wait_log(r"service db: removed$", timeout=6)
+    out = d.out()
+    assert "web | web down" in out and "db | db got TERM" in out, out
+    assert out.index("web | web down") < out.index("db | db got TERM"), out
+    assert d.stop() == 0
+
+
+def test_a_service_removed_and_added_again_does_not_run_beside_its_old_copy(daemon, tmp_path):
+    slow = ("[service:slow]\n"
+            "command = sh -c 'trap \"sleep 1; exit 0\" TERM; while :; do sleep 0.1; done'\n\n")
+    d = daemon(HEAD + KEEP + slow)
+    d.wait_log(r"service slow: started")
+    d.reload(HEAD + KEEP)
+    d.wait_log(r"service slow: removed from the configuration: stopping")
+    d.reload(HEAD + KEEP + slow)
+    d.wait_log(r"service slow: started", count=2, timeout=5)
+    log = d.log()
+    assert log.index("service slow: removed\n") < log.rindex("service slow: started"), log
+    assert d.stop() == 0
