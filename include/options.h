@@ -39,6 +39,8 @@ enum opt_result opt_parse(int argc, char **argv, struct options *opts, char *err
 
 /* Signal to forward for received SIG after -r rewriting; 0 = drop. */
 int opt_rewrite_signal(const struct options *opts, int sig);
+/* Does a -r rule name SIG (even as SIG:SIG)? */
+bool opt_has_rewrite(const struct options *opts, int sig);
 
 extern const char opt_usage[];
 

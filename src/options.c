@@ -163,6 +163,12 @@ opt_parse(int argc, char **argv, struct options *opts, char *err, size_t errlen)
 	return OPT_RUN;
 }
 
+bool
+opt_has_rewrite(const struct options *opts, int sig)
+{
+	return sig > 0 && sig < OPT_NSIG && opts->rewrite[sig] >= 0;
+}
+
 int
 __attribute__((hot)) opt_rewrite_signal(const struct options *opts, int sig)
 {

@@ -167,6 +167,10 @@ watch_stop(struct sexton *sx, int sig)
 {
 	if (ev_is_active(&sx->stop_report) || sx->stop_timeout <= 0) /* 0: no grace to explain */
 		return;
+	/* From the early read libev has not looked at the clock since it
+	 * slept: a timer set on that time, after an idle spell longer than
+	 * the delay, would fire at once. */
+	ev_now_update(sx->loop);
 	sx->stop_report_sig = sig;
 	sx->stop_report_after = sx->stop_timeout / 2;
 	ev_timer_set(&sx->stop_report, sx->stop_report_after, 0.);
@@ -186,7 +190,7 @@ forward_signal(struct sexton *sx, const struct signalfd_siginfo *si)
 	/* podman stops a /sbin/init image with RTMIN+3: an orderly stop, sent
 	 * on as TERM (to which TERM's -r rule applies), unless a -r rule names
 	 * RTMIN+3 itself. */
-	if (sig == SIG_LINUX_RTMIN + 3 && opt_rewrite_signal(sx->opts, sig) == sig)
+	if (sig == SIG_LINUX_RTMIN + 3 && !opt_has_rewrite(sx->opts, sig))
 		sig = SIGTERM;
 	sig = opt_rewrite_signal(sx->opts, sig);
 	if (sig == 0) {

@@ -123,6 +123,16 @@ def test_rtmin_plus_3_can_be_rewritten(run, recorder):
     assert r.wait() == 0
 
 
+def test_rtmin_plus_3_to_itself_is_forwarded_as_itself(run, recorder):
+    """An identity rule names RTMIN+3 too: it was told from no rule by the
+    rewritten value, and TERM went on."""
+    r = start(run, recorder, "-r", "RTMIN+3:RTMIN+3")
+    r.signal(37)
+    recorder.wait_line("RTMIN+3")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+
+
 def test_rtmin_plus_3_without_a_rule_is_term_and_takes_terms_rule(run, recorder):
     r = start(run, recorder, "-r", "TERM:INT")
     r.signal(37)

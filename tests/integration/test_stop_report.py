@@ -68,6 +68,18 @@ def test_a_prompt_stop_says_nothing(run, tmp_path):
     assert "still running" not in err.read_text(), err.read_text()
 
 
+def test_a_prompt_stop_after_an_idle_spell_says_nothing(run, tmp_path):
+    """The timer was set on libev's clock of before the sleep: after
+    idling longer than stop_timeout/2 (before nearly every docker stop) the
+    report came at once, about a command that was stopping as asked."""
+    r, err = start(run, tmp_path, 'trap "sleep 0.4; exit 0" TERM; echo ready; '
+                   'while :; do sleep 0.05; done')
+    time.sleep(1.5)  # sexton sleeps: longer than the report's 1 s
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0
+    assert "still running" not in err.read_text(), err.read_text()
+
+
 def test_other_signals_start_no_report(run, tmp_path):
     r, err = start(run, tmp_path, 'trap "" USR1; echo ready; exec sleep 1000')
     r.signal(signal.SIGUSR1)
