@@ -409,13 +409,15 @@ on_phase_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 		sx->phase = SX_SWEEP_KILL;
 		sx->sweep_killed = true;
 		n = sweep_signal(sx->is_pid1, SIGKILL, 0);
-		log_warn("processes still running %.0f s after SIGTERM: sent SIGKILL", sx->stop_timeout);
-		if (n == 0) {
-			reap(sx, NULL, 0);
-			return;
-		}
+		log_warn("processes still running %.0f s after SIGTERM: %s", sx->stop_timeout,
+			 n > 0 ? "sent SIGKILL" : "SIGKILL reached none of them");
+		/* Armed even when no kill(2) succeeded: a descendant we may not
+		 * signal (EPERM: a setuid program under a non-root sexton) still
+		 * runs, and without the timer nothing would end the wait. A
+		 * drain that finds nobody finishes first. */
 		ev_timer_set(&sx->phase_timer, sx->kill_timeout, 0.);
 		ev_timer_start(sx->loop, &sx->phase_timer);
+		reap(sx, NULL, 0);
 		return;
 	}
 	if (sx->phase == SX_SWEEP_KILL) {

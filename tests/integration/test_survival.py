@@ -440,3 +440,43 @@ def test_an_accept_that_keeps_failing_does_not_spin(daemon, tmp_path):
     assert len(re.findall(r"control: cannot accept a client: (Cannot allocate memory|Out of memory)",
                           d.log())) == 1, d.log()
     assert d.stop() == 0
+
+
+def test_a_descendant_sexton_may_not_kill_does_not_hang_its_shutdown(tmp_path):
+    """Not PID 1, sexton counted only the kill(2) calls that worked: with
+    one descendant it may not signal (a setuid program under a non-root
+    sexton) no kill_timeout timer was armed after the SIGKILL, and the
+    shutdown waited for that process to end by itself, with no report.
+    It now ends within stop_timeout + kill_timeout, saying why."""
+    import shutil
+    import tempfile
+    from conftest import SEXTON
+
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="sexton-suid-", dir="/tmp"))
+    shared.chmod(0o755)
+    helper = shared / "rootsleep"
+    shutil.copy(pathlib.Path(FIXTURES) / "rootsleep", helper)
+    os.chown(helper, 0, 0)
+    helper.chmod(0o4755)
+    conf = shared / "sexton.conf"
+    conf.write_text("[sexton]\nstop_timeout = 1\nkill_timeout = 1\n")
+    conf.chmod(0o644)
+    log = tmp_path / "err"  # a file: the helper holds a pipe open for 30 s
+    t0 = time.monotonic()
+    with open(log, "w") as errf:
+        p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                              SEXTON, "-c", str(conf), "--", "sh", "-c",
+                              f"{helper} 30 & sleep 0.3; exit 3"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errf)
+        try:
+            p.wait(timeout=12)
+        finally:
+            p.kill()
+            subprocess.run(["pkill", "-KILL", "-f", str(helper)], check=False)
+            shutil.rmtree(shared, ignore_errors=True)
+    took = time.monotonic() - t0
+    err = log.read_text()
+    assert p.returncode == 3, err  # the main command's code, as always
+    assert took < 6, (took, err)
+    assert "processes still running 1 s after SIGTERM: SIGKILL reached none of them" in err, err
+    assert "processes still alive 1 s after SIGKILL: stuck" in err, err
