@@ -132,7 +132,8 @@ void diag_enrich(struct diag_report *r);
 
 /* pid_max, threads-max, our pids cgroup's pids.max, and what is in use;
  * adds a `limits` finding above DIAG_LIMIT_WARN_PERCENT of any of them.
- * PIDS is the process count of a snapshot. */
+ * PIDS is the pids in use, one per thread (procscan_tasks): pid_max
+ * counts threads, and a thread leak exhausts it with few processes. */
 void diag_limits_read(struct diag_limits *l, long pids);
 void diag_check_limits(struct diag_report *r);
 

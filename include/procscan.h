@@ -71,6 +71,10 @@ struct proc_stat {
 int procscan(struct proc_snapshot *snap, unsigned flags);
 void procscan_free(struct proc_snapshot *snap);
 
+/* The pids SNAP's processes use: one per thread (stat's num_threads), at
+ * least one each (a zombie keeps its pid). What pid_max limits. */
+long procscan_tasks(const struct proc_snapshot *snap);
+
 /* How many processes /proc lists (its numeric entries), without reading
  * any of them: one getdents pass, for `metrics`, which a client may ask
  * for as often as it likes. Returns the count or -errno. */

@@ -628,7 +628,7 @@ diag_run_all(struct diag_report *r)
 	if (rc == 0)
 		rc = diag_classify(&snap, &hist, &prm, r);
 	if (rc == 0) {
-		diag_limits_read(&r->limits, (long)snap.n);
+		diag_limits_read(&r->limits, procscan_tasks(&snap));
 		diag_check_limits(r);
 		diag_enrich(r);
 	}

@@ -76,7 +76,7 @@ finish_run(struct doctor *d)
 	ev_now_update(d->loop);
 	params_init(d, &p, DIAG_SAMPLED);
 	diag_classify(&d->run_snap, &d->hist, &p, &d->report);
-	diag_limits_read(&d->report.limits, (long)d->run_snap.n);
+	diag_limits_read(&d->report.limits, procscan_tasks(&d->run_snap));
 	diag_check_limits(&d->report);
 	diag_enrich(&d->report);
 	d->running = false;
@@ -142,7 +142,7 @@ on_watch(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	params_init(d, &p, DIAG_BACKGROUND);
 	diag_classify(&d->watch_snap, &d->hist, &p, &r);
-	diag_limits_read(&r.limits, (long)d->watch_snap.n);
+	diag_limits_read(&r.limits, procscan_tasks(&d->watch_snap));
 	diag_check_limits(&r);
 	for (size_t i = 0; i < r.n; i++)
 		if (r.v[i].kind == DIAG_LIMITS)

@@ -467,6 +467,17 @@ procscan_resample(struct proc_snapshot *s)
 	return left;
 }
 
+long
+procscan_tasks(const struct proc_snapshot *snap)
+{
+	long n = 0;
+	size_t i;
+
+	for (i = 0; i < snap->n; i++)
+		n += snap->v[i].nthreads_kernel > 1 ? snap->v[i].nthreads_kernel : 1;
+	return n;
+}
+
 void
 procscan_free(struct proc_snapshot *snap)
 {

@@ -144,6 +144,15 @@ def test_no_findings_on_a_healthy_tree(sexton):
     assert request(d.sock, "check")["ok"] is True
 
 
+def test_limits_count_every_thread_as_a_pid(sexton):
+    """pid_max counts threads: the doctor counted processes, so a thread
+    leak that made fork fail (EAGAIN) read as a few pids in use."""
+    d = sexton({"many": f"{FIXTURES}/threads 60"})
+    wait_for(lambda: request(d.sock, "doctor")["limits"]["pids"] >= 61, 5,
+             what=lambda: request(d.sock, "doctor")["limits"])
+    doc = request(d.sock, "doctor")
+    assert doc["limits"]["pids"] < 80, doc["limits"]  # sexton, the service and its threads
+
 def test_fake_zombie(sexton):
     d = sexton({"agent": f"{FIXTURES}/fakezombie"})
     pid = d.started_pid("agent")
