@@ -63,6 +63,7 @@ struct sexton {
 	ev_periodic idle_anchor;
 	ev_timer phase_timer; /* stop_timeout, then kill_timeout */
 	ev_timer reap_timer;  /* the next drain, when drains are paced (reap_pace) */
+	ev_timer outsider_poll; /* PID 1 at the end: are those from outside gone? */
 	/* stop_timeout/2 after a stop signal was forwarded: if the main child
 	 * still runs, say why before the runtime's SIGKILL (doctor_explain_stop). */
 	ev_timer stop_report;

@@ -344,17 +344,35 @@ procscan_find(const struct proc_snapshot *s, pid_t pid)
 	return s->n ? bsearch(&key, s->v, s->n, sizeof(*s->v), cmp_pid) : NULL;
 }
 
+/* Is this /proc our PID namespace's, with us its PID 1? Then a process
+ * with no parent in it (ppid 0) entered from outside (nsenter, docker
+ * exec, kubectl exec): it is in the container, and ours to explain. (In
+ * the host's /proc, ppid 0 is the kernel's: never taken.) */
+static bool
+pid1_of_this_proc(pid_t self)
+{
+	char buf[16];
+	ssize_t n;
+
+	if (self != 1)
+		return false;
+	n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	return n == 1 && buf[0] == '1';
+}
+
 /* Walk up each chain of parents (memoised in `ours` once known). */
 static void
 mark_ours(struct proc_snapshot *s, pid_t self)
 {
+	const bool outsiders = pid1_of_this_proc(self);
 	const struct proc_info *q;
 	size_t i, depth;
 
 	for (i = 0; i < s->n; i++) {
 		q = &s->v[i];
 		for (depth = 0; q && depth < s->n; depth++) {
-			if (q->ppid == self || q->ours) {
+			if (q->ppid == self || q->ours ||
+			    (outsiders && q->ppid == 0 && q->pid != self)) {
 				s->v[i].ours = true;
 				break;
 			}

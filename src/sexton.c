@@ -29,6 +29,7 @@
 #include "sweep.h"
 
 #define IDLE_ANCHOR_INTERVAL_S 1e9   /* next fire in 2033; see idle_anchor */
+#define OUTSIDER_POLL_S 0.05         /* shutdown only: how often kill_outsiders looks */
 
 /* The sexton of the loop hooks (on_loop_acquire, on_loop_release), which
  * libev calls with the loop alone. Not ev_userdata(): that is a call into
@@ -47,6 +48,7 @@ finish(struct sexton *sx)
 {
 	ev_timer_stop(sx->loop, &sx->phase_timer);
 	ev_timer_stop(sx->loop, &sx->stop_report);
+	ev_timer_stop(sx->loop, &sx->outsider_poll);
 	sx->phase = SX_DONE;
 	if (sx->critical_failed)
 		sx->exit_code = sx->critical_code;
@@ -81,6 +83,52 @@ on_child_exit(void *ctx, pid_t pid, int st)
 		log_debug("reaped orphan %d: %s", (int)pid, exit_status_text(st, how, sizeof(how)));
 }
 
+/* As PID 1: is anyone else left in the namespace? With no child of ours
+ * that can only be a process that entered from outside (nsenter, docker
+ * exec): its parent is not in here. */
+static bool
+outsiders_left(const struct sexton *sx)
+{
+	return sx->is_pid1 && (kill(-1, 0) == 0 || errno != ESRCH);
+}
+
+static void
+on_outsider_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sexton *sx = container_of(w, struct sexton, outsider_poll);
+
+	(void)loop;
+	(void)revents;
+	if (!outsiders_left(sx))
+		finish(sx);
+}
+
+/*
+ * Our exit as PID 1 SIGKILLs what is left in the namespace and waits for
+ * it (the kernel's zap_pid_ns_processes): one of those stuck in the kernel
+ * would hold the exit, and nobody would say why. Those that entered from
+ * outside are no children of ours, and no exit of theirs wakes us: they
+ * get that SIGKILL now, a poll (shutdown only) sees them go, and one still
+ * there at kill_timeout gets the stuck report, as a child would.
+ */
+static void __attribute__((cold))
+kill_outsiders(struct sexton *sx)
+{
+	if (ev_is_active(&sx->outsider_poll))
+		return;
+	log_info("processes that entered from outside (nsenter, docker exec) are still running: "
+		 "SIGKILL, as sexton's exit would send");
+	kill(-1, SIGKILL);
+	if (sx->phase != SX_SWEEP_KILL) {
+		sx->phase = SX_SWEEP_KILL;
+		ev_timer_stop(sx->loop, &sx->phase_timer);
+		ev_timer_set(&sx->phase_timer, sx->kill_timeout, 0.);
+		ev_timer_start(sx->loop, &sx->phase_timer);
+	}
+	ev_timer_set(&sx->outsider_poll, OUTSIDER_POLL_S, OUTSIDER_POLL_S);
+	ev_timer_start(sx->loop, &sx->outsider_poll);
+}
+
 /* After any reaping: the main child's exit starts the shutdown; with
  * nobody left, a sweep is over. */
 static void
@@ -90,8 +138,12 @@ after_reaping(struct sexton *sx, bool main_was_running, bool no_children)
 		sup_after_reaping(&sx->sup);
 	if (main_was_running && sx->main_exited && sx->phase == SX_RUNNING)
 		begin_shutdown(sx);
-	else if (no_children && (sx->phase == SX_SWEEP_TERM || sx->phase == SX_SWEEP_KILL))
-		finish(sx);
+	else if (no_children && (sx->phase == SX_SWEEP_TERM || sx->phase == SX_SWEEP_KILL)) {
+		if (outsiders_left(sx))
+			kill_outsiders(sx);
+		else
+			finish(sx);
+	}
 }
 
 /* The drain, and when one look at the child list has become expensive
@@ -732,6 +784,7 @@ sx_init(struct sexton *sx, const struct options *opts)
 	ev_init(&sx->phase_timer, on_phase_timeout);
 	ev_init(&sx->stop_report, on_stop_report);
 	ev_init(&sx->reap_timer, on_reap_timer);
+	ev_init(&sx->outsider_poll, on_outsider_poll);
 	doctor_init(&sx->doc, sx->loop, on_doctor_done, service_of, sx);
 	return 0;
 }

@@ -1,5 +1,6 @@
 """Reaping: every adopted process is waited for, as PID 1 and as subreaper."""
 import os
+import pathlib
 import re
 import subprocess
 import textwrap
@@ -235,3 +236,40 @@ def test_warn_reaped_logs_every_orphan(run):
     r = run(["--", "sh", "-c", "(sleep 0.2; exit 7) & exec sleep 0.6"])
     assert r.wait() == 0
     assert "reaped orphan" not in r.err
+
+
+def nsenter(r, *argv):
+    """Run ARGV in sexton's PID and mount namespaces, as docker exec does:
+    its parent (nsenter) is outside, so inside its ppid is 0."""
+    return subprocess.Popen(["nsenter", "-t", str(r.sexton_pid), "-p", "-m", "--", *argv],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+
+
+def test_a_process_entered_from_outside_is_seen_and_ends_with_the_container(run, tmp_path):
+    """A process that entered with nsenter (docker exec) has no parent in the
+    namespace: ps and doctor left it out, and at the end sexton exited at
+    once without it, so that one stuck in the kernel would have held the
+    exit (the kernel waits for every task of the namespace) with no word.
+    Now it is listed, and at the end gets SIGKILL from sexton, whose exit
+    waits for it to be gone (the stuck report after kill_timeout)."""
+    import json
+    sock = tmp_path / "s.sock"
+    r = run(["-S", str(sock), "--", "sh", "-c", "echo ready; read x; exit 3"],
+            stdin=subprocess.PIPE)
+    assert r.proc.stdout.readline().strip() == b"ready"
+    outsider = nsenter(r, "sh", "-c", "trap '' TERM; echo in; exec sleep 100")
+    try:
+        assert outsider.stdout.readline().strip() == b"in"
+        c = subprocess.run([os.environ.get("SEXTONCTL_BIN", str(pathlib.Path(SEXTON).parent / "sextonctl")),
+                            "-S", str(sock), "--json", "ps"], capture_output=True, text=True, timeout=10)
+        comms = [p["comm"] for p in json.loads(c.stdout)["processes"]]
+        assert "sleep" in comms, c.stdout
+        r.proc.stdin.write(b"go\n")
+        r.proc.stdin.flush()
+        assert r.wait(timeout=10) == 3
+        assert r.elapsed < 5
+        assert "entered from outside (nsenter, docker exec) are still running: SIGKILL" in r.err, r.err
+        assert outsider.wait(timeout=5) != 0  # killed (nsenter reports the signal)
+    finally:
+        outsider.kill()
