@@ -80,6 +80,11 @@ long procscan_tasks(const struct proc_snapshot *snap);
  * for as often as it likes. Returns the count or -errno. */
 long procscan_count(void);
 
+/* Is this process in a PID namespace other than the machine's own (a
+ * container)? False when /proc cannot tell. In the machine's, PID 1 has
+ * the kernel's threads beside it (kthreadd: ppid 0), never "outsiders". */
+bool procscan_in_child_pidns(void);
+
 /* The process PID in SNAP, or NULL. */
 const struct proc_info *procscan_find(const struct proc_snapshot *snap, pid_t pid);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STAT_READ_MAX 1024
@@ -348,6 +349,17 @@ procscan_find(const struct proc_snapshot *s, pid_t pid)
  * with no parent in it (ppid 0) entered from outside (nsenter, docker
  * exec, kubectl exec): it is in the container, and ours to explain. (In
  * the host's /proc, ppid 0 is the kernel's: never taken.) */
+/* The machine's PID namespace has this fixed inode (PROC_PID_INIT_INO). */
+#define INIT_PIDNS_INO 0xEFFFFFFCUL
+
+bool
+procscan_in_child_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && (unsigned long)st.st_ino != INIT_PIDNS_INO;
+}
+
 static bool
 pid1_of_this_proc(pid_t self)
 {
@@ -357,7 +369,7 @@ pid1_of_this_proc(pid_t self)
 	if (self != 1)
 		return false;
 	n = readlink("/proc/self", buf, sizeof(buf) - 1);
-	return n == 1 && buf[0] == '1';
+	return n == 1 && buf[0] == '1' && procscan_in_child_pidns();
 }
 
 /* Walk up each chain of parents (memoised in `ours` once known). */

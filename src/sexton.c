@@ -89,7 +89,8 @@ on_child_exit(void *ctx, pid_t pid, int st)
 static bool
 outsiders_left(const struct sexton *sx)
 {
-	return sx->is_pid1 && (kill(-1, 0) == 0 || errno != ESRCH);
+	return sx->is_pid1 && !sx->sys && (kill(-1, 0) == 0 || errno != ESRCH) &&
+	       procscan_in_child_pidns(); /* the machine's: the kernel's threads */
 }
 
 static void
