@@ -71,7 +71,7 @@ struct control {
 	gid_t group;
 	size_t nclients, max_clients;
 	struct ctl_client *head, *tail;
-	unsigned long long walks; /* rounds of ctl_each_parked / ctl_broadcast */
+	unsigned long long walks; /* rounds of ctl_each_parked */
 	ctl_dispatch_fn *dispatch;
 	ctl_expire_fn *expire;
 	void *owner;
@@ -100,7 +100,5 @@ void ctl_park(struct ctl_client *cl, double deadline);
 /* Call FN once for every parked client (it may reply to and so free CL). */
 void ctl_each_parked(struct control *ctl, void (*fn)(void *ctx, struct ctl_client *cl),
 		     void *ctx);
-/* Queue TEXT once to every parked client that FOLLOWS (a log -f). */
-void ctl_broadcast(struct control *ctl, const void *follows, const char *text, size_t len);
 
 #endif

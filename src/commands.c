@@ -417,24 +417,38 @@ add_line(void *ctx, const char *line, size_t len)
 	json_strn(ctx, line, len);
 }
 
-/* A new line of a tagged service: to every client following it. */
+struct ring_line {
+	const struct service *svc;
+	const char *text;
+	size_t len;
+};
+
+static void
+send_line(void *ctx, struct ctl_client *cl)
+{
+	const struct ring_line *l = ctx;
+
+	if (cl->req.cmd == CTL_LOG && cl->follow == l->svc)
+		ctl_reply(cl, l->text, l->len, false); /* a slow follower is dropped there */
+}
+
+/* A new line of a tagged service: to every client following it, once. */
 static void
 on_ring_line(void *ctx, const char *line, size_t len)
 {
 	struct service *svc = ctx;
 	struct sexton *sx = svc->sup->owner;
+	struct ring_line l = { .svc = svc };
 	struct json j;
-	const char *text;
-	size_t tlen;
 
 	json_init(&j);
 	json_obj_begin(&j);
 	json_key(&j, "line");
 	json_strn(&j, line, len);
 	json_obj_end(&j);
-	text = json_finish(&j, &tlen);
-	if (text)
-		ctl_broadcast(&sx->ctl, svc, text, tlen);
+	l.text = json_finish(&j, &l.len);
+	if (l.text)
+		ctl_each_parked(&sx->ctl, send_line, &l);
 	json_free(&j);
 }
 

@@ -2,11 +2,11 @@
 #include "config.h"
 
 #include "cfgwords.h"
+#include "regfile.h"
 #include "signames.h"
 #include "userdb.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <dirent.h>
 #include <fnmatch.h>
 #include <ini.h>
@@ -775,72 +775,18 @@ add_file(struct ctx *c, const char *name)
 	return (int)c->nfiles++;
 }
 
-/*
- * Read a whole regular file. Returns 0, or -errno with *WHY set when the
- * errno alone would mislead. Never opens a device or a FIFO: opening some
- * has side effects (a watchdog starts, a tape rewinds) or blocks.
- */
+/* The whole file (regfile.h), and when the errno alone would mislead,
+ * *WHY. */
 static int
 read_file(const char *path, char **text, size_t *len, struct stat *st, const char **why)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = NULL, *nb;
-	ssize_t r;
-	int fd, rc = 0;
+	int rc = regfile_read(path, CFG_MAX_FILE_SIZE, text, len, st);
 
 	*why = NULL;
-	if (stat(path, st) < 0)
-		return -errno;
-	if (!S_ISREG(st->st_mode)) {
+	if (rc == -EINVAL)
 		*why = S_ISDIR(st->st_mode) ? "is a directory" : "is not a regular file";
-		return -EINVAL;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		*why = "is not a regular file";
-		rc = -EINVAL;
-		goto out;
-	}
-	if (st->st_size > CFG_MAX_FILE_SIZE) {
+	else if (rc == -EFBIG)
 		*why = "is larger than 1 MiB";
-		rc = -EFBIG;
-		goto out;
-	}
-	for (;;) {
-		if (n + 1 >= cap || !buf) {
-			if (n >= CFG_MAX_FILE_SIZE) {
-				*why = "is larger than 1 MiB";
-				rc = -EFBIG;
-				goto out;
-			}
-			cap = buf ? cap * 2 : cap;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
 	return rc;
 }
 

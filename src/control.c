@@ -222,21 +222,6 @@ ctl_each_parked(struct control *ctl, void (*fn)(void *ctx, struct ctl_client *cl
 	}
 }
 
-void
-ctl_broadcast(struct control *ctl, const void *follows, const char *text, size_t len)
-{
-	unsigned long long walk = ++ctl->walks;
-	struct ctl_client *cl, *next;
-
-	for (cl = ctl->head; cl; cl = next) {
-		next = cl->next; /* a slow follower is dropped inside ctl_reply */
-		if (cl->visited == walk || !cl->parked || cl->follow != follows)
-			continue;
-		cl->visited = walk;
-		ctl_reply(cl, text, len, false);
-	}
-}
-
 /* ---- reading ---------------------------------------------------------------- */
 
 static void

@@ -1,14 +1,13 @@
 /* envfile — see include/envfile.h. */
 #include "envfile.h"
+#include "regfile.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define ENVFILE_MAX_SIZE (1 << 20)
 
@@ -110,44 +109,14 @@ int
 envfile_read(const char *path, struct env_vec *env)
 {
 	struct stat st;
-	char *buf;
-	ssize_t n, total = 0;
-	int fd, rc;
+	char *text;
+	size_t len;
+	int rc = regfile_read(path, ENVFILE_MAX_SIZE, &text, &len, &st);
 
-	/* PID 1 reads it: a FIFO would block the open (O_NONBLOCK) and the
-	 * read, a device never end. Only a regular file, whole or not at all. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = -EINVAL;
-	else
-		rc = st.st_size > ENVFILE_MAX_SIZE ? -EFBIG : 0;
-	if (rc < 0) {
-		close(fd);
+	if (rc < 0)
 		return rc;
-	}
-	buf = malloc(ENVFILE_MAX_SIZE);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (total < ENVFILE_MAX_SIZE &&
-	       (n = read(fd, buf + total, (size_t)(ENVFILE_MAX_SIZE - total))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out;
-		}
-		total += n;
-	}
-	rc = envfile_parse(buf, (size_t)total, env);
-out:
-	free(buf);
-	close(fd);
+	rc = envfile_parse(text, len, env);
+	free(text);
 	return rc;
 }
 

@@ -529,10 +529,8 @@ spawn_service(struct service *svc)
 			svc->has_last_exit = true;
 			svc->last_status = spawn_exec_exit_code(-rc) << 8;
 		}
-		if (pid <= 0 && svc->out) { /* no process to reap it with */
-			svc_out_close(svc->out);
-			svc->out = NULL;
-		}
+		if (pid <= 0) /* no process to reap it with */
+			close_output(svc);
 		if (!why[0])
 			snprintf(why, sizeof(why), "%s %s: %s", step_text(step),
 				 step == SPAWN_STEP_CHDIR && c->directory ? c->directory : c->argv[0],

@@ -1,8 +1,8 @@
 /* userdb — see include/userdb.h. */
 #include "userdb.h"
+#include "regfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,15 +175,11 @@ load_file(struct udb *db, const char *dir, const char *name, int *file_errno)
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
-	/* PID 1 reads it at every reload: a FIFO would block the open and the
-	 * reads, a device never end. A regular file only (EINVAL else). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* PID 1 reads it at every reload: a regular file only (EINVAL else). */
+	fd = regfile_open(path, &st);
 	free(path);
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		fd = -1;
-		errno = EINVAL;
-	}
+	if (fd < 0)
+		errno = -fd;
 	f = fd >= 0 ? fdopen(fd, "re") : NULL;
 	if (!f) {
 		*file_errno = errno;
