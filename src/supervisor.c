@@ -78,8 +78,11 @@ find_removed(struct supervisor *sup, const char *name)
 static bool
 predecessor_running(struct supervisor *sup, const struct service *svc)
 {
-	const struct service *old = svc->removed ? NULL : find_removed(sup, svc->name);
+	const struct service *old;
 
+	if (!sup->nretired) /* no removed service left: the usual case, and no scan */
+		return false;
+	old = svc->removed ? NULL : find_removed(sup, svc->name);
 	return old && svc_has_process(old);
 }
 
